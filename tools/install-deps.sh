@@ -1,0 +1,83 @@
+#!/usr/bin/env bash
+# Installs leasewire's Debian 12 packages. Idempotent: asks dpkg which
+# packages are missing and runs apt-get only when something is.
+#
+#   tools/install-deps.sh [build|demo|all]    (default: build)
+#
+#   build  toolchain and libraries: everything tools/test.sh needs
+#   demo   build + what the live demo and the real-client tests drive:
+#          iproute2, ethtool, dhclient, udhcpc, dhcpcd, Kea (kea-dhcp4 and
+#          perfdhcp, which Debian ships in kea-admin), scapy, tshark
+#   all    every group above
+#
+# Needs root only when something is missing.
+set -euo pipefail
+
+BUILD_PKGS=(
+  build-essential cmake ninja-build pkg-config
+  clang-14 libclang-rt-14-dev clang-format
+  libdpdk-dev librocksdb-dev libabsl-dev
+  libgtest-dev libgmock-dev libbenchmark-dev
+  nlohmann-json3-dev libspdlog-dev libcli11-dev libpcap-dev
+  python3
+)
+
+# dhcpcd-base is the dhcpcd binary alone; the dhcpcd/dhcpcd5 packages add a
+# system-wide dhcpcd service that would start managing the host's interfaces.
+# perfdhcp is in kea-admin on Debian 12.
+DEMO_PKGS=(
+  iproute2 ethtool
+  isc-dhcp-client udhcpc dhcpcd-base
+  kea-dhcp4-server kea-admin
+  python3-scapy tshark
+)
+
+usage() {
+  awk 'NR > 1 && !/^#/ { exit } NR > 1 { sub(/^# ?/, ""); print }' "$0"
+}
+
+group="${1:-build}"
+case "$group" in
+  build) wanted=("${BUILD_PKGS[@]}") ;;
+  demo | all) wanted=("${BUILD_PKGS[@]}" "${DEMO_PKGS[@]}") ;;
+  -h | --help) usage; exit 0 ;;
+  *) echo "install-deps.sh: unknown group '$group'" >&2; usage >&2; exit 2 ;;
+esac
+
+missing=()
+for pkg in "${wanted[@]}"; do
+  status="$(dpkg-query -W -f='${db:Status-Abbrev}' "$pkg" 2>/dev/null || true)"
+  if [[ "$status" != ii* ]]; then
+    missing+=("$pkg")
+  fi
+done
+
+if ((${#missing[@]} == 0)); then
+  echo "install-deps: all ${#wanted[@]} packages of group '$group' are" \
+    "installed; nothing to do."
+  exit 0
+fi
+
+echo "install-deps: group '$group': missing ${#missing[@]} of" \
+  "${#wanted[@]} packages: ${missing[*]}"
+
+if ((EUID != 0)); then
+  echo "install-deps: need root to install them (run with sudo)." >&2
+  exit 1
+fi
+
+# tshark asks whether non-root users may capture; answer it up front.
+for pkg in "${missing[@]}"; do
+  if [[ "$pkg" == tshark ]]; then
+    echo "install-deps: preseeding wireshark-common/install-setuid=false"
+    echo "wireshark-common wireshark-common/install-setuid boolean false" |
+      debconf-set-selections
+  fi
+done
+
+echo "install-deps: apt-get update"
+apt-get update
+echo "install-deps: apt-get install ${missing[*]}"
+DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
+  "${missing[@]}"
+echo "install-deps: installed ${missing[*]}"
