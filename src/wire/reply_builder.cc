@@ -27,7 +27,7 @@ bool MessageWriter::Begin(const BootpHeader& h) {
   // The header, the cookie and the END octet must fit.
   if (out_.size() < kOptionsOffset + 1) return false;
   uint8_t* p = out_.data();
-  std::memset(p, 0, kOptionsOffset);
+  std::memset(p + kSnameOffset, 0, kSnameSize + kFileSize);
   p[0] = h.op;
   p[1] = h.htype;
   p[2] = h.hlen;
@@ -51,15 +51,15 @@ size_t MessageWriter::EncodedSize(size_t length) {
   return 2 * instances + length;
 }
 
-bool MessageWriter::Write(uint8_t code, std::span<const uint8_t> value,
-                          size_t room) {
+bool MessageWriter::WriteSplit(uint8_t code, std::span<const uint8_t> value,
+                               size_t room) {
   if (size_ == 0 || EncodedSize(value.size()) > room) return false;
   uint8_t* p = out_.data() + size_;
   do {
     const size_t n = std::min<size_t>(value.size(), 255);
     *p++ = code;
     *p++ = static_cast<uint8_t>(n);
-    if (n > 0) std::memcpy(p, value.data(), n);
+    std::memcpy(p, value.data(), n);
     p += n;
     value = value.subspan(n);
   } while (!value.empty());
@@ -67,11 +67,12 @@ bool MessageWriter::Write(uint8_t code, std::span<const uint8_t> value,
   return true;
 }
 
-bool MessageWriter::Add(uint8_t code, std::span<const uint8_t> value) {
-  // One octet is always kept for END.
+bool MessageWriter::AddRendered(std::span<const uint8_t> options) {
   const size_t used = size_ + reserved_ + 1;
-  const size_t room = out_.size() > used ? out_.size() - used : 0;
-  return Write(code, value, room);
+  if (size_ == 0 || used + options.size() > out_.size()) return false;
+  std::memcpy(out_.data() + size_, options.data(), options.size());
+  size_ += options.size();
+  return true;
 }
 
 bool MessageWriter::AddReserved(uint8_t code, std::span<const uint8_t> value) {
@@ -82,28 +83,6 @@ bool MessageWriter::AddReserved(uint8_t code, std::span<const uint8_t> value) {
   if (!Write(code, value, room)) return false;
   reserved_ -= need;
   return true;
-}
-
-bool MessageWriter::AddUint8(uint8_t code, uint8_t v) {
-  return Add(code, {&v, 1});
-}
-
-bool MessageWriter::AddUint16(uint8_t code, uint16_t v) {
-  uint8_t b[2];
-  StoreBe16(b, v);
-  return Add(code, b);
-}
-
-bool MessageWriter::AddUint32(uint8_t code, uint32_t v) {
-  uint8_t b[4];
-  StoreBe32(b, v);
-  return Add(code, b);
-}
-
-bool MessageWriter::AddAddress(uint8_t code, Ipv4Address a) {
-  uint8_t b[4];
-  a.Store(b);
-  return Add(code, b);
 }
 
 size_t MessageWriter::Finish() {
@@ -216,8 +195,12 @@ ReplyResult BuildReply(const DhcpMessage& request, const ReplyParams& params,
     return result;
   }
   if (!nak) {
-    for (const uint8_t code : prl) add_optional(code);
-    for (const uint8_t code : params.always_send) add_optional(code);
+    result.rendered_begin = static_cast<uint16_t>(w.size());
+    if (params.rendered.empty() || !w.AddRendered(params.rendered)) {
+      for (const uint8_t code : prl) add_optional(code);
+      for (const uint8_t code : params.always_send) add_optional(code);
+    }
+    result.rendered_end = static_cast<uint16_t>(w.size());
   }
 
   if (relay_info && !w.AddReserved(option::kRelayAgentInfo, *relay_info)) {

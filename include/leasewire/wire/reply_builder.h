@@ -27,6 +27,7 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <optional>
 #include <span>
 
@@ -77,11 +78,31 @@ class MessageWriter {
   // Appends option `code` with `value` (split into 255-octet instances;
   // an empty value is written as one zero-length instance). Returns false,
   // and writes nothing, when it does not fit outside the reserved space.
-  bool Add(uint8_t code, std::span<const uint8_t> value);
-  bool AddUint8(uint8_t code, uint8_t v);
-  bool AddUint16(uint8_t code, uint16_t v);
-  bool AddUint32(uint8_t code, uint32_t v);
-  bool AddAddress(uint8_t code, Ipv4Address a);
+  bool Add(uint8_t code, std::span<const uint8_t> value) {
+    // One octet is always kept for END.
+    const size_t used = size_ + reserved_ + 1;
+    return Write(code, value, out_.size() > used ? out_.size() - used : 0);
+  }
+  bool AddUint8(uint8_t code, uint8_t v) { return Add(code, {&v, 1}); }
+  bool AddUint16(uint8_t code, uint16_t v) {
+    uint8_t b[2];
+    StoreBe16(b, v);
+    return Add(code, b);
+  }
+  bool AddUint32(uint8_t code, uint32_t v) {
+    uint8_t b[4];
+    StoreBe32(b, v);
+    return Add(code, b);
+  }
+  bool AddAddress(uint8_t code, Ipv4Address a) {
+    uint8_t b[4];
+    a.Store(b);
+    return Add(code, b);
+  }
+
+  // Appends already encoded options (code-length-value octets) whole;
+  // false, writing nothing, when they do not fit.
+  bool AddRendered(std::span<const uint8_t> options);
 
   // Appends into space set aside with Reserve(); releases that space.
   bool AddReserved(uint8_t code, std::span<const uint8_t> value);
@@ -95,7 +116,20 @@ class MessageWriter {
   static size_t EncodedSize(size_t length);
 
  private:
-  bool Write(uint8_t code, std::span<const uint8_t> value, size_t room);
+  // Writes one option into `room` octets: inline for the common case of
+  // one instance, out of line for RFC 3396 splitting.
+  bool Write(uint8_t code, std::span<const uint8_t> value, size_t room) {
+    const size_t n = value.size();
+    if (n > 255) return WriteSplit(code, value, room);
+    if (size_ == 0 || n + 2 > room) return false;
+    uint8_t* p = out_.data() + size_;
+    p[0] = code;
+    p[1] = static_cast<uint8_t>(n);
+    if (n > 0) std::memcpy(p + 2, value.data(), n);
+    size_ += n + 2;
+    return true;
+  }
+  bool WriteSplit(uint8_t code, std::span<const uint8_t> value, size_t room);
 
   std::span<uint8_t> out_;
   size_t size_ = 0;
@@ -121,11 +155,21 @@ struct ReplyParams {
   // Largest BOOTP payload the reply may have (caller: from option 57 and
   // the port MTU, minus 28 octets of IPv4 and UDP headers).
   size_t max_size = kMinMaxMessageSize - 28;
+  // The requested and always-sent options as an earlier BuildReply() with
+  // the same request list and option values wrote them (ReplyResult's
+  // rendered range). When set and it fits, it is copied instead of looking
+  // each option up again; otherwise the options are looked up.
+  std::span<const uint8_t> rendered;
 };
 
 struct ReplyResult {
   size_t size = 0;       // 0: the mandatory options did not fit
   uint16_t dropped = 0;  // optional options left out for size
+  // Where the requested and always-sent options (all but the subnet mask)
+  // lie in the output: a caller may keep out[rendered_begin,
+  // rendered_end) and pass it back as ReplyParams::rendered.
+  uint16_t rendered_begin = 0;
+  uint16_t rendered_end = 0;
 };
 
 // Writes the reply to `request` into `out`. Configured options come from
