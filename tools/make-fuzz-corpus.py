@@ -9,7 +9,12 @@ writes two seeds into tests/fuzz/corpus/:
                               (payload_hex)
 
 The fuzzer reads every input both as a frame and as a payload, so both
-kinds of seed reach both parsers. Run it again after the cases change and
+kinds of seed reach both parsers.
+
+It also writes one seed per case into tests/fuzz/engine_corpus/ for the
+engine fuzzer: the case's payloads as records of
+[seconds since the previous packet: 1][ingress: 1][length: 2, big endian]
+[payload], in the order of the capture. Run it again after the cases change and
 commit the result; it only writes, so remove seeds of deleted cases by hand.
 
 Usage: tools/make-fuzz-corpus.py [--packets PATH] [--out DIR]
@@ -25,6 +30,7 @@ REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 DEFAULT_PACKETS = os.path.join(REPO, os.pardir, "shared", "cases",
                                "packets.json")
 DEFAULT_OUT = os.path.join(REPO, "tests", "fuzz", "corpus")
+ENGINE_OUT = os.path.join(REPO, "tests", "fuzz", "engine_corpus")
 SAFE_NAME = re.compile(r"^[A-Za-z0-9_.-]+$")
 
 
@@ -59,6 +65,23 @@ def main():
             written += 1
             total += len(data)
     print(f"wrote {written} seeds ({total} octets) to {args.out}")
+
+    os.makedirs(ENGINE_OUT, exist_ok=True)
+    cases = {}
+    for entry in entries:
+        cases.setdefault(entry["case"], []).append(entry)
+    for case, frames in cases.items():
+        record = bytearray()
+        previous = 0.0
+        for entry in frames:
+            payload = bytes.fromhex(entry["payload_hex"])
+            dt = max(0, min(255, int(round(entry["t"] - previous))))
+            previous = entry["t"]
+            ingress = 0 if entry["ip_src"] == "0.0.0.0" else 1
+            record += bytes([dt, ingress]) + len(payload).to_bytes(2, "big")
+            record += payload
+        write(os.path.join(ENGINE_OUT, f"{case}.bin"), bytes(record))
+    print(f"wrote {len(cases)} engine seeds to {ENGINE_OUT}")
 
 
 if __name__ == "__main__":

@@ -1,0 +1,137 @@
+// File: leasewire/lease/lease_table.h
+//
+// LeaseTable holds one shard's lease records and indexes them by address
+// and by client key. Records live in fixed-size chunks that never move, so
+// growing the table allocates one chunk now and then and never copies; a
+// Slot (a 32-bit index) names a record for as long as it exists.
+//
+// Index invariants:
+//   1. Every record has a distinct address, and FindByAddress(r.address)
+//      is its slot.
+//   2. At most one record per client key is in the client index;
+//      FindByClient(k) returns it. A record may be out of the client index
+//      (UnindexClient) when its client moved to another record.
+//
+// Thread safety: thread-compatible. Exactly one worker (the shard's owner)
+// reads and writes a table; there are no locks and no atomics.
+
+#ifndef LEASEWIRE_LEASE_LEASE_TABLE_H_
+#define LEASEWIRE_LEASE_LEASE_TABLE_H_
+
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
+#include "leasewire/lease/lease.h"
+
+namespace leasewire::lease {
+
+using Slot = uint32_t;
+inline constexpr Slot kNoSlot = 0xffffffff;
+
+class LeaseTable {
+ public:
+  LeaseTable();
+  LeaseTable(const LeaseTable&) = delete;
+  LeaseTable& operator=(const LeaseTable&) = delete;
+
+  // Declares that addresses [first, last] will be leased, so that the
+  // address index for them is a flat array (4 octets per address). Other
+  // addresses go to a hash index.
+  // REQUIRES: ranges do not overlap; called before any Insert().
+  void AddRange(Ipv4Address first, Ipv4Address last);
+
+  Slot FindByAddress(Ipv4Address address) const;
+  Slot FindByClient(const ClientKey& key) const;
+
+  // Creates a record for `address` (which has none) in state `state`,
+  // with fields `f`, indexed by address and by client key (replacing the
+  // client index entry of any other record with the same key).
+  Slot Insert(Ipv4Address address, uint16_t subnet, LeaseState state,
+              const LeaseFields& f);
+  // Replaces the fields (and so possibly the client key) of a record and
+  // re-indexes it.
+  void Update(Slot slot, const LeaseFields& f);
+  // Makes `slot` the record its client key finds (replacing any other).
+  void IndexClient(Slot slot);
+  // Removes the record's client-index entry, if it is the indexed one.
+  void UnindexClient(Slot slot);
+  // Whether `slot` is the record its client key finds.
+  bool IsIndexedClient(Slot slot) const;
+  // Destroys the record and its index entries.
+  void Erase(Slot slot);
+
+  Lease& at(Slot slot) { return chunks_[slot >> kChunkShift][slot & kMask]; }
+  const Lease& at(Slot slot) const {
+    return chunks_[slot >> kChunkShift][slot & kMask];
+  }
+  bool live(Slot slot) const;
+
+  size_t size() const { return size_; }
+  // Calls f(slot, lease) for every record, in slot order.
+  template <typename F>
+  void ForEach(F f) const {
+    for (Slot s = 0; s < next_slot_; ++s) {
+      if (live(s)) f(s, at(s));
+    }
+  }
+
+  // Heap bytes held by records, indexes and chunk headers.
+  size_t MemoryUsage() const;
+
+ private:
+  static constexpr uint32_t kChunkShift = 12;
+  static constexpr uint32_t kChunkSize = 1u << kChunkShift;
+  static constexpr uint32_t kMask = kChunkSize - 1;
+
+  struct Range {
+    uint32_t first;
+    uint32_t last;
+    std::vector<Slot> slots;
+  };
+
+  // Hash and equality over slots that look at the records' client keys,
+  // with heterogeneous lookup by ClientKey.
+  struct KeyHash {
+    using is_transparent = void;
+    const LeaseTable* table;
+    size_t operator()(Slot s) const { return table->at(s).key_hash; }
+    size_t operator()(const ClientKey& k) const {
+      return k.hash != 0 ? k.hash : HashClientKey(k);
+    }
+  };
+  struct KeyEq {
+    using is_transparent = void;
+    const LeaseTable* table;
+    // Two slots are equal when their records have the same client key, so
+    // inserting a slot finds the entry of any other record with its key.
+    bool operator()(Slot a, Slot b) const {
+      return a == b || table->at(a).key() == table->at(b).key();
+    }
+    bool operator()(Slot a, const ClientKey& k) const {
+      return table->at(a).key() == k;
+    }
+    bool operator()(const ClientKey& k, Slot a) const {
+      return table->at(a).key() == k;
+    }
+  };
+
+  Slot* AddressEntry(Ipv4Address address);
+  const Slot* AddressEntry(Ipv4Address address) const;
+  Slot NewSlot();
+
+  std::vector<std::unique_ptr<Lease[]>> chunks_;
+  std::vector<uint64_t> live_;  // bit per slot
+  std::vector<Slot> free_slots_;
+  Slot next_slot_ = 0;
+  size_t size_ = 0;
+  std::vector<Range> ranges_;  // sorted by first
+  absl::flat_hash_map<uint32_t, Slot> other_addresses_;
+  absl::flat_hash_set<Slot, KeyHash, KeyEq> clients_;
+};
+
+}  // namespace leasewire::lease
+
+#endif  // LEASEWIRE_LEASE_LEASE_TABLE_H_
