@@ -20,20 +20,33 @@ uint64_t Fold16(uint64_t sum) {
 
 uint64_t ChecksumAdd(std::span<const uint8_t> data, uint64_t sum) {
   // The one's-complement sum does not depend on byte order (RFC 1071
-  // §2(B)): add the data as native 32-bit halves of 64-bit loads, fold,
-  // and swap the folded result into network order once.
+  // §2(B)): add native 64-bit loads into a 128-bit accumulator (an add and
+  // an add-with-carry each), fold, and swap into network order once.
   const uint8_t* p = data.data();
   size_t n = data.size();
-  uint64_t native = 0;
-  while (n >= 16) {
-    uint64_t a, b;
+  unsigned __int128 wide = 0;
+  while (n >= 32) {
+    uint64_t a, b, c, d;
     std::memcpy(&a, p, 8);
     std::memcpy(&b, p + 8, 8);
-    native += (a & 0xffffffff) + (a >> 32) + (b & 0xffffffff) + (b >> 32);
-    p += 16;
-    n -= 16;
+    std::memcpy(&c, p + 16, 8);
+    std::memcpy(&d, p + 24, 8);
+    wide += a;
+    wide += b;
+    wide += c;
+    wide += d;
+    p += 32;
+    n -= 32;
   }
-  while (n >= 4) {
+  while (n >= 8) {
+    uint64_t a;
+    std::memcpy(&a, p, 8);
+    wide += a;
+    p += 8;
+    n -= 8;
+  }
+  uint64_t native = 0;
+  if (n >= 4) {
     uint32_t v;
     std::memcpy(&v, p, 4);
     native += v;
@@ -47,6 +60,10 @@ uint64_t ChecksumAdd(std::span<const uint8_t> data, uint64_t sum) {
     p += 2;
     n -= 2;
   }
+  // 2^64 = 1 (mod 2^16 - 1): the carries out of the low word add in.
+  const auto lo = static_cast<uint64_t>(wide);
+  const auto hi = static_cast<uint64_t>(wide >> 64);
+  native = Fold16(native) + Fold16(lo) + hi;
   auto folded = static_cast<uint16_t>(Fold16(native));
   if constexpr (std::endian::native == std::endian::little) {
     folded = static_cast<uint16_t>((folded >> 8) | (folded << 8));
