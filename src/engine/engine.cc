@@ -481,6 +481,7 @@ const Reservation* Engine::FindReservation(Request& r) const {
 
 const Reservation* Engine::LookUpReservation(const Request& r) const {
   const SubnetState& s = r.s;
+  if (s.cfg->reservations.empty()) return nullptr;
   const auto& res = s.cfg->reservations;
   const auto find = [&](const absl::flat_hash_map<std::string, uint32_t>& m,
                         std::span<const uint8_t> key) -> const Reservation* {
@@ -565,7 +566,9 @@ Slot Engine::Claim(Request& r, Ipv4Address address, bool reserved) {
     Lease& l = table_.at(slot);
     if (!lease::HoldsAddress(l.state)) TakeAddress(r.s, address);
     if (l.state != LeaseState::kBound) l.state = LeaseState::kOffered;
-    table_.Update(slot, r.Fields());
+    // The record's other fields are brought up to date by the ACK; only a
+    // changed identity (CLI-01/d) is re-keyed now.
+    if (!(l.key() == r.key)) table_.Update(slot, r.Fields());
   }
   Lease& l = table_.at(slot);
   if (reserved) l.flags |= Lease::kFlagReserved;
