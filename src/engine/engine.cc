@@ -259,23 +259,17 @@ bool Engine::AddressIsFree(const SubnetState& s, Ipv4Address a) const {
   return s.pools[pool].IsFree(a.value() - s.cfg->pools[pool].first.value());
 }
 
-// Pool bits follow whether a record holds its address; reserved addresses
-// stay taken for good.
-void Engine::TakeAddress(const SubnetState& s, Ipv4Address a) {
+// Pool bits follow whether a record holds its address; reserved and
+// excluded addresses stay taken for good.
+void Engine::SetHeld(SubnetState& s, Ipv4Address a, bool held) {
   if (s.by_address.contains(a.value())) return;
   const int pool = s.PoolOf(a);
-  if (pool >= 0) {
-    const_cast<lease::PoolBitmap&>(s.pools[pool])
-        .Take(a.value() - s.cfg->pools[pool].first.value());
-  }
-}
-
-void Engine::FreeAddress(const SubnetState& s, Ipv4Address a) {
-  if (s.by_address.contains(a.value())) return;
-  const int pool = s.PoolOf(a);
-  if (pool >= 0) {
-    const_cast<lease::PoolBitmap&>(s.pools[pool])
-        .Release(a.value() - s.cfg->pools[pool].first.value());
+  if (pool < 0) return;
+  const uint32_t offset = a.value() - s.cfg->pools[pool].first.value();
+  if (held) {
+    s.pools[pool].Take(offset);
+  } else {
+    s.pools[pool].Release(offset);
   }
 }
 
@@ -314,7 +308,7 @@ bool Engine::Restore(const LeaseImage& image) {
   l.expiry = image.expiry;
   l.flags = image.flags | Lease::kFlagEverBound;
   if (held) {
-    TakeAddress(s, image.address);
+    SetHeld(s, image.address, true);
     Schedule(slot);
   }
   if (image.state == LeaseState::kDeclined) {
@@ -350,7 +344,7 @@ void Engine::Tick(Seconds now, MutationLog* log) {
         // An offer nobody took: the address goes back to the pool; a
         // client that had a lease before keeps its affinity record.
         ++counters_.offers_timed_out;
-        FreeAddress(s, l.address);
+        SetHeld(s, l.address, false);
         if (l.flags & Lease::kFlagEverBound) {
           l.state = LeaseState::kExpired;
         } else {
@@ -360,13 +354,13 @@ void Engine::Tick(Seconds now, MutationLog* log) {
       case LeaseState::kBound:
         ++counters_.expired;
         l.state = LeaseState::kExpired;
-        FreeAddress(s, l.address);
+        SetHeld(s, l.address, false);
         Log(log, MutationKind::kExpire, slot);
         break;
       case LeaseState::kDeclined:
         ++counters_.probation_ended;
         l.state = LeaseState::kExpired;
-        FreeAddress(s, l.address);
+        SetHeld(s, l.address, false);
         Log(log, MutationKind::kExpire, slot);
         table_.Erase(slot);
         break;
@@ -551,20 +545,20 @@ Slot Engine::Claim(Request& r, Ipv4Address address, bool reserved) {
     SubnetState& os = *subnets_[o.subnet];
     if (o.state == LeaseState::kBound) {
       o.state = LeaseState::kReleased;
-      FreeAddress(os, o.address);
+      SetHeld(os, o.address, false);
       Log(r.log, MutationKind::kRelease, other);
       table_.UnindexClient(other);
     } else if (o.state != LeaseState::kDeclined) {
-      if (lease::HoldsAddress(o.state)) FreeAddress(os, o.address);
+      if (lease::HoldsAddress(o.state)) SetHeld(os, o.address, false);
       table_.Erase(other);
     }
   }
   if (slot == kNoSlot) {
     slot = table_.Insert(address, r.s.index, LeaseState::kOffered, r.Fields());
-    TakeAddress(r.s, address);
+    SetHeld(r.s, address, true);
   } else {
     Lease& l = table_.at(slot);
-    if (!lease::HoldsAddress(l.state)) TakeAddress(r.s, address);
+    if (!lease::HoldsAddress(l.state)) SetHeld(r.s, address, true);
     if (l.state != LeaseState::kBound) l.state = LeaseState::kOffered;
     // The record's other fields are brought up to date by the ACK; only a
     // changed identity (CLI-01/d) is re-keyed now.
@@ -746,7 +740,7 @@ Decision Engine::Nak(Request& r) {
 Decision Engine::Ack(Request& r, Slot slot, uint32_t lifetime) {
   Lease& l = table_.at(slot);
   const bool renewal = l.state == LeaseState::kBound;
-  if (!lease::HoldsAddress(l.state)) TakeAddress(r.s, l.address);
+  if (!lease::HoldsAddress(l.state)) SetHeld(r.s, l.address, true);
   l.state = LeaseState::kBound;
   l.flags |= Lease::kFlagEverBound;
   l.start = r.now;
@@ -853,7 +847,7 @@ Decision Engine::RequestMessage(Request& r) {
     const Slot mine = FindClientLease(r);
     if (mine != kNoSlot && table_.at(mine).state == LeaseState::kOffered) {
       Lease& l = table_.at(mine);
-      FreeAddress(*subnets_[l.subnet], l.address);
+      SetHeld(*subnets_[l.subnet], l.address, false);
       if (l.flags & Lease::kFlagEverBound) {
         l.state = LeaseState::kExpired;
       } else {
@@ -978,7 +972,7 @@ Decision Engine::Release(Request& r) {
   }
   Lease& l = table_.at(slot);
   l.state = LeaseState::kReleased;
-  FreeAddress(r.s, l.address);
+  SetHeld(r.s, l.address, false);
   Log(r.log, MutationKind::kRelease, slot);
   return Silent(r, Reason::kReleased);
 }

@@ -203,8 +203,9 @@ class Engine {
   bool IsOurServerId(const Request& r, Ipv4Address id) const;
   const config::OptionSet& OptionsFor(Request& r, Ipv4Address address) const;
 
-  void TakeAddress(const SubnetState& s, Ipv4Address a);
-  void FreeAddress(const SubnetState& s, Ipv4Address a);
+  // Marks `a` held or free in its pool (no-op for reserved addresses and
+  // addresses outside the pools).
+  void SetHeld(SubnetState& s, Ipv4Address a, bool held);
   bool AddressIsFree(const SubnetState& s, Ipv4Address a) const;
   void Schedule(lease::Slot slot) {
     wheel_.Schedule(slot, table_.at(slot).expiry);
