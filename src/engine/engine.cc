@@ -47,8 +47,9 @@ Seconds ExpiryAfter(Seconds now, uint32_t lifetime) {
   return t >= lease::kNever ? lease::kNever - 1 : static_cast<Seconds>(t);
 }
 
-uint32_t Percent(uint32_t lifetime, double percent) {
-  return static_cast<uint32_t>(static_cast<double>(lifetime) * percent / 100);
+// `lifetime` * `basis_points` / 10000, rounded down (T1/T2, RFC 2131 §4.4.5).
+uint32_t Fraction(uint32_t lifetime, uint32_t basis_points) {
+  return static_cast<uint32_t>(uint64_t{lifetime} * basis_points / 10000);
 }
 
 }  // namespace
@@ -89,7 +90,9 @@ struct Engine::SubnetState {
   absl::flat_hash_map<std::string, uint32_t> by_circuit_id;
   absl::flat_hash_map<std::string, uint32_t> by_remote_id;
   absl::flat_hash_map<uint32_t, uint32_t> by_address;
-  uint8_t netmask[4];  // option 1 when the operator set none
+  uint8_t netmask[4];         // option 1 when the operator set none
+  uint32_t renew_bp = 5000;   // T1 in basis points of the lifetime
+  uint32_t rebind_bp = 8750;  // T2
 
   // The pool holding `a`, or -1.
   int PoolOf(Ipv4Address a) const {
@@ -123,6 +126,7 @@ struct Engine::Request {
   std::optional<Ipv4Address> override_id;
   bool mine_known = false;  // `mine` caches FindClientLease()
   Slot mine = kNoSlot;
+  MessageType type = MessageType::kDiscover;
   bool reservation_known = false;  // `reservation` caches FindReservation()
   const Reservation* reservation = nullptr;
 
@@ -206,6 +210,10 @@ Engine::Engine(std::shared_ptr<const config::Config> config,
     s->cfg = &cfg;
     s->index = static_cast<uint16_t>(subnets_.size());
     cfg.prefix.netmask().Store(s->netmask);
+    s->renew_bp =
+        static_cast<uint32_t>(cfg.lifetimes.renew_percent * 100 + 0.5);
+    s->rebind_bp =
+        static_cast<uint32_t>(cfg.lifetimes.rebind_percent * 100 + 0.5);
     for (const config::Pool& p : cfg.pools) {
       s->pools.emplace_back(p.size());
       table_.AddRange(p.first, p.last);
@@ -399,6 +407,7 @@ Decision Engine::Process(const DhcpMessage& msg, const Ingress& ingress,
     return MakeDecision(Action::kDrop, Reason::kWrongShard);
   }
   Request r{msg, ingress, *subnets_[it->second], now, reply, log};
+  r.type = type;
   r.relay = msg.relay_agent_info();
   if (const auto id = msg.client_identifier()) r.client_id = *id;
   if (!r.client_id.empty()) {
@@ -612,18 +621,17 @@ Decision Engine::Reply(Request& r, MessageType type, Ipv4Address yiaddr,
   p.header.yiaddr = yiaddr;
   p.type = type;
   p.server_id = r.server_id;
-  const bool inform = msg.message_type() == MessageType::kInform;
+  const bool inform = r.type == MessageType::kInform;
   if (type == MessageType::kAck) p.header.ciaddr = msg.ciaddr();
   if (lifetime != 0 && type != MessageType::kNak && !inform) {
-    const config::Lifetimes& lt = r.s.cfg->lifetimes;
     p.lease_time = lifetime;
     // RFC 2131 §3.3: an infinite lease has infinite T1 and T2 too.
     p.renewal_time = lifetime == config::kInfinite
                          ? config::kInfinite
-                         : Percent(lifetime, lt.renew_percent);
+                         : Fraction(lifetime, r.s.renew_bp);
     p.rebinding_time = lifetime == config::kInfinite
                            ? config::kInfinite
-                           : Percent(lifetime, lt.rebind_percent);
+                           : Fraction(lifetime, r.s.rebind_bp);
   }
   p.always_send = options.always_send();
   const size_t limit =
@@ -722,7 +730,11 @@ Decision Engine::Reply(Request& r, MessageType type, Ipv4Address yiaddr,
 Engine::RenderedOptions* Engine::FindRendered(const OptionSet& set,
                                               std::span<const uint8_t> prl) {
   if (prl.size() > RenderedOptions{}.prl.size()) return nullptr;
-  const size_t h = absl::HashOf(&set, AsView(prl));
+  // FNV-1a over the list, seeded with the set's address: a few
+  // instructions per octet, and collisions only cost a re-render.
+  uint64_t h = 14695981039346656037ull ^ reinterpret_cast<uintptr_t>(&set);
+  for (const uint8_t code : prl) h = (h ^ code) * 1099511628211ull;
+  h ^= h >> 29;
   RenderedOptions& e = rendered_[h % kRenderedSlots];
   if (e.set == &set && e.prl_size == prl.size() &&
       std::equal(prl.begin(), prl.end(), e.prl.begin())) {
