@@ -100,50 +100,76 @@ struct Template {
   void SetRequested(Ipv4Address a) { a.Store(&bytes[requested_value]); }
 };
 
-Ingress RelayIngress() {
+// One engine with the benchmark config, its requests and a reply buffer:
+// what every benchmark below sets up.
+struct Bench {
+  Bench() : config(LoadBenchConfig()), engine(config, {}, 1000) {
+    port = config->interfaces[0];
+    in.interface = &port;
+    in.eth_src = wire::MacAddress({2, 0, 0, 0, 0, 2});
+    in.ip_src = Ipv4Address::FromOctets(10, 0, 0, 1);
+    discover.Build(MessageType::kDiscover, Ipv4Address(), false);
+    request.Build(MessageType::kRequest, Ipv4Address(), true);
+  }
+
+  Decision Process(const wire::DhcpMessage& msg, Seconds now) {
+    return engine.Process(msg, in, config->subnets[0], now, reply, &log);
+  }
+
+  // DISCOVER then REQUEST for client `c`; *offer gets the first decision.
+  Decision Dora(uint32_t c, Decision* offer) {
+    discover.SetClient(c);
+    *offer = Process(discover.msg, 1000);
+    request.SetClient(c);
+    request.SetRequested(offered());
+    return Process(request.msg, 1000);
+  }
+  Ipv4Address offered() const { return Ipv4Address::Load(&reply[16]); }
+
+  // Binds clients 0 .. n-1 outside the timed loop.
+  void BindClients(uint32_t n) {
+    Decision offer;
+    for (uint32_t c = 0; c < n; ++c) {
+      Dora(c, &offer);
+      log.Clear();
+    }
+  }
+
+  std::shared_ptr<const config::Config> config;
+  config::Interface port;
   Ingress in;
-  in.eth_src = wire::MacAddress({2, 0, 0, 0, 0, 2});
-  in.ip_src = Ipv4Address::FromOctets(10, 0, 0, 1);
-  return in;
+  Engine engine;
+  MutationLog log;
+  Template discover, request;
+  std::array<uint8_t, 1500> reply;
+};
+
+// Reports a failed exchange; true when `d` is not what the loop expects.
+bool Failed(benchmark::State& state, const Decision& d, MessageType want,
+            const char* what) {
+  if (d.action == Action::kReply && d.reply_type == want) return false;
+  state.SkipWithError(what);
+  return true;
 }
 
 // One lease per iteration: DISCOVER -> OFFER, REQUEST -> ACK, each a new
 // client. The mutation log is drained every 32 leases, as a worker's poll
 // cycle would.
 void BM_EngineDora(benchmark::State& state) {
-  const auto config = LoadBenchConfig();
-  config::Interface port = config->interfaces[0];
-  Ingress in = RelayIngress();
-  in.interface = &port;
-  Engine engine(config, {}, 1000);
-  MutationLog log;
-  Template discover, request;
-  discover.Build(MessageType::kDiscover, Ipv4Address(), false);
-  request.Build(MessageType::kRequest, Ipv4Address(), true);
-  std::array<uint8_t, 1500> reply;
-  const config::Subnet& subnet = config->subnets[0];
+  Bench b;
   uint32_t client = 0;
   for (auto _ : state) {
-    discover.SetClient(client);
-    const Decision offer =
-        engine.Process(discover.msg, in, subnet, 1000, reply, &log);
-    if (offer.action != Action::kReply) {
-      state.SkipWithError("no offer");
-      break;
-    }
-    request.SetClient(client);
-    request.SetRequested(Ipv4Address::Load(&reply[16]));
-    const Decision ack =
-        engine.Process(request.msg, in, subnet, 1000, reply, &log);
+    Decision offer;
+    const Decision ack = b.Dora(client, &offer);
     benchmark::DoNotOptimize(ack.reply_size);
-    if (ack.reply_type != MessageType::kAck) {
-      state.SkipWithError("no ack");
+    if (Failed(state, offer, MessageType::kOffer, "no offer") ||
+        Failed(state, ack, MessageType::kAck, "no ack")) {
       break;
     }
-    if (++client % 32 == 0) log.Clear();
+    if (++client % 32 == 0) b.log.Clear();
   }
   state.SetItemsProcessed(state.iterations());
-  state.counters["leases"] = static_cast<double>(engine.table().size());
+  state.counters["leases"] = static_cast<double>(b.engine.table().size());
 }
 BENCHMARK(BM_EngineDora)->Unit(benchmark::kNanosecond);
 
@@ -151,39 +177,17 @@ BENCHMARK(BM_EngineDora)->Unit(benchmark::kNanosecond);
 // a power cut: `range(0)` clients, round robin. With few clients the tables
 // stay in cache; with millions every exchange misses it, as in production.
 void BM_EngineDoraReturning(benchmark::State& state) {
-  const auto config = LoadBenchConfig();
-  config::Interface port = config->interfaces[0];
-  Ingress in = RelayIngress();
-  in.interface = &port;
-  Engine engine(config, {}, 1000);
-  MutationLog log;
-  Template discover, request;
-  discover.Build(MessageType::kDiscover, Ipv4Address(), false);
-  request.Build(MessageType::kRequest, Ipv4Address(), true);
-  std::array<uint8_t, 1500> reply;
-  const config::Subnet& subnet = config->subnets[0];
+  Bench b;
   const auto clients = static_cast<uint32_t>(state.range(0));
-  const auto dora = [&](uint32_t c) {
-    discover.SetClient(c);
-    engine.Process(discover.msg, in, subnet, 1000, reply, &log);
-    request.SetClient(c);
-    request.SetRequested(Ipv4Address::Load(&reply[16]));
-    return engine.Process(request.msg, in, subnet, 1000, reply, &log);
-  };
-  for (uint32_t c = 0; c < clients; ++c) {
-    dora(c);
-    log.Clear();
-  }
+  b.BindClients(clients);
   uint32_t c = 0;
   for (auto _ : state) {
-    const Decision ack = dora(c);
+    Decision offer;
+    const Decision ack = b.Dora(c, &offer);
     benchmark::DoNotOptimize(ack.reply_size);
-    if (ack.reply_type != MessageType::kAck) {
-      state.SkipWithError("no ack");
-      break;
-    }
+    if (Failed(state, ack, MessageType::kAck, "no ack")) break;
     if (++c == clients) c = 0;
-    if (c % 32 == 0) log.Clear();
+    if (c % 32 == 0) b.log.Clear();
   }
   state.SetItemsProcessed(state.iterations());
 }
@@ -195,27 +199,14 @@ BENCHMARK(BM_EngineDoraReturning)
 // Renewals (RENEWING: ciaddr set, unicast) of `range(0)` bound clients,
 // round robin.
 void BM_EngineRenew(benchmark::State& state) {
-  const auto config = LoadBenchConfig();
-  config::Interface port = config->interfaces[0];
-  Ingress in = RelayIngress();
-  in.interface = &port;
-  Engine engine(config, {}, 1000);
-  MutationLog log;
-  Template discover, request;
-  discover.Build(MessageType::kDiscover, Ipv4Address(), false);
-  request.Build(MessageType::kRequest, Ipv4Address(), true);
-  std::array<uint8_t, 1500> reply;
-  const config::Subnet& subnet = config->subnets[0];
+  Bench b;
   const auto clients = static_cast<uint32_t>(state.range(0));
   std::vector<Ipv4Address> addresses(clients);
   for (uint32_t c = 0; c < clients; ++c) {
-    discover.SetClient(c);
-    engine.Process(discover.msg, in, subnet, 1000, reply, &log);
-    addresses[c] = Ipv4Address::Load(&reply[16]);
-    request.SetClient(c);
-    request.SetRequested(addresses[c]);
-    engine.Process(request.msg, in, subnet, 1000, reply, &log);
-    log.Clear();
+    Decision offer;
+    b.Dora(c, &offer);
+    addresses[c] = b.offered();
+    b.log.Clear();
   }
   // A RENEWING request: ciaddr set, no 50/54.
   Template renew;
@@ -225,15 +216,13 @@ void BM_EngineRenew(benchmark::State& state) {
   for (auto _ : state) {
     renew.SetClient(c);
     addresses[c].Store(&renew.bytes[12]);  // ciaddr
-    const Decision ack =
-        engine.Process(renew.msg, in, subnet, 1100, reply, &log);
+    const Decision ack = b.Process(renew.msg, 1100);
     benchmark::DoNotOptimize(ack.reply_size);
-    if (ack.reply_type != MessageType::kAck) {
-      state.SkipWithError("renewal not acknowledged");
+    if (Failed(state, ack, MessageType::kAck, "renewal not acknowledged")) {
       break;
     }
     if (++c == clients) c = 0;
-    if (c % 32 == 0) log.Clear();
+    if (c % 32 == 0) b.log.Clear();
   }
   state.SetItemsProcessed(state.iterations());
 }
