@@ -6,7 +6,7 @@
 #
 #   build  toolchain and libraries: everything tools/test.sh needs
 #   demo   build + what the live demo and the real-client tests drive:
-#          iproute2, ethtool, dhclient, udhcpc, dhcpcd, Kea (kea-dhcp4 and
+#          iproute2, ethtool, ping, arping, dhclient, udhcpc, dhcpcd, Kea (kea-dhcp4 and
 #          perfdhcp, which Debian ships in kea-admin), scapy, tshark
 #   all    every group above
 #
@@ -26,7 +26,7 @@ BUILD_PKGS=(
 # system-wide dhcpcd service that would start managing the host's interfaces.
 # perfdhcp is in kea-admin on Debian 12.
 DEMO_PKGS=(
-  iproute2 ethtool
+  iproute2 ethtool iputils-ping arping
   isc-dhcp-client udhcpc dhcpcd-base
   kea-dhcp4-server kea-admin
   python3-scapy tshark

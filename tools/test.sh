@@ -5,7 +5,7 @@
 #   sudo bash tools/test.sh
 #
 # Stages:
-#   1. deps   tools/install-deps.sh build (apt-get, only if something is
+#   1. deps   tools/install-deps.sh all (apt-get, only if something is
 #             missing)
 #   2. build  gcc, RelWithDebInfo, tests + benchmarks, in build/;
 #             ctest: unit tests, edge-case replay (../shared/cases),
@@ -145,9 +145,9 @@ stage_failed() {
 }
 
 # ---------------------------------------------------------------------------
-banner "[1/4] deps: tools/install-deps.sh build"
+banner "[1/4] deps: tools/install-deps.sh all"
 t=$SECONDS
-if ! bash "$root/tools/install-deps.sh" build; then
+if ! bash "$root/tools/install-deps.sh" all; then
   echo "!! deps: tools/install-deps.sh failed; nothing else can run" >&2
   echo "0 passed, 1 failed"
   exit 1

@@ -97,7 +97,7 @@ absl::Status CheckLifetimes(const Node& scope, const Lifetimes& l) {
 }
 
 absl::Status ReadInterface(const Node& node, Interface* out) {
-  LW_RETURN_IF_ERROR(node.ExpectObject({"name", "address"}));
+  LW_RETURN_IF_ERROR(node.ExpectObject({"name", "address", "device"}));
   absl::StatusOr<Node> name = node.Require("name");
   if (!name.ok()) return name.status();
   LW_RETURN_IF_ERROR(name->Read(&out->name));
@@ -112,6 +112,7 @@ absl::Status ReadInterface(const Node& node, Interface* out) {
     return address->Error(absl::StrCat(
         "\"", text, "\" is not an address with prefix length (192.0.2.1/24)"));
   }
+  LW_RETURN_IF_ERROR(ReadOptional(node, "device", &out->device));
   out->address = parsed->address;
   out->prefix.length = parsed->length;
   out->prefix.network =
@@ -163,6 +164,50 @@ absl::Status ReadTrust(const Node& node, Trust* trust) {
   return absl::OkStatus();
 }
 
+absl::Status ReadDataplane(const Node& node, Dataplane* out) {
+  LW_RETURN_IF_ERROR(
+      node.ExpectObject({"workers", "eal-args", "mbufs-per-worker"}));
+  if (std::optional<Node> n = node.Get("workers")) {
+    LW_RETURN_IF_ERROR(n->ReadUint32(1, 64, &out->workers));
+  }
+  if (std::optional<Node> n = node.Get("mbufs-per-worker")) {
+    LW_RETURN_IF_ERROR(n->ReadUint32(1023, 1 << 22, &out->mbufs_per_worker));
+  }
+  if (std::optional<Node> n = node.Get("eal-args")) {
+    LW_RETURN_IF_ERROR(n->ExpectArray());
+    out->eal_args.clear();
+    for (size_t i = 0; i < n->size(); ++i) {
+      std::string arg;
+      LW_RETURN_IF_ERROR(n->Element(i).Read(&arg));
+      if (arg == "-l" || arg == "--lcores" || arg.starts_with("--lcores=") ||
+          arg == "-c" || arg == "--main-lcore") {
+        return n->Element(i).Error(absl::StrCat(
+            "\"", arg, "\" is set by leasewired from \"workers\"; remove it"));
+      }
+      out->eal_args.push_back(std::move(arg));
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ReadLeaseDatabase(const Node& node, LeaseDatabase* out) {
+  LW_RETURN_IF_ERROR(node.ExpectObject({"directory", "durability"}));
+  if (std::optional<Node> n = node.Get("directory")) {
+    LW_RETURN_IF_ERROR(n->Read(&out->directory));
+    if (out->directory.empty()) return n->Error("empty directory");
+  }
+  if (std::optional<Node> n = node.Get("durability")) {
+    std::string text;
+    LW_RETURN_IF_ERROR(n->Read(&text));
+    if (text != "sync" && text != "async") {
+      return n->Error(
+          absl::StrCat("\"", text, "\" is neither \"sync\" nor \"async\""));
+    }
+    out->sync = text == "sync";
+  }
+  return absl::OkStatus();
+}
+
 absl::Status ReadGlobals(const Node& root, Config* config) {
   if (std::optional<Node> n = root.Get("interfaces")) {
     LW_RETURN_IF_ERROR(ReadInterfaces(*n, config));
@@ -193,11 +238,15 @@ absl::Status ReadGlobals(const Node& root, Config* config) {
   if (std::optional<Node> n = root.Get("option-data")) {
     LW_RETURN_IF_ERROR(internal::ReadOptionData(*n, &config->options));
   }
-  // Read by later layers; only their shape is checked here.
-  for (const absl::string_view key : {"dataplane", "store", "control"}) {
-    if (std::optional<Node> n = root.Get(key)) {
-      if (!n->value().is_object()) return n->Error("expected an object");
-    }
+  if (std::optional<Node> n = root.Get("dataplane")) {
+    LW_RETURN_IF_ERROR(ReadDataplane(*n, &config->dataplane));
+  }
+  if (std::optional<Node> n = root.Get("lease-database")) {
+    LW_RETURN_IF_ERROR(ReadLeaseDatabase(*n, &config->lease_database));
+  }
+  // Read by the control layer (#6); only its shape is checked here.
+  if (std::optional<Node> n = root.Get("control")) {
+    if (!n->value().is_object()) return n->Error("expected an object");
   }
   return absl::OkStatus();
 }
@@ -720,7 +769,8 @@ absl::StatusOr<std::shared_ptr<const Config>> LoadConfig(
       {"server-id", "interfaces", "authoritative", "valid-lifetime",
        "min-valid-lifetime", "max-valid-lifetime", "renew-timer-percent",
        "rebind-timer-percent", "offer-lifetime", "decline-probation-period",
-       "trust", "option-data", "subnets", "dataplane", "store", "control"}));
+       "trust", "option-data", "subnets", "dataplane", "lease-database",
+       "control"}));
   auto config = std::make_shared<Config>();
   LW_RETURN_IF_ERROR(ReadGlobals(root, config.get()));
   if (std::optional<Node> n = root.Get("subnets")) {

@@ -1,28 +1,60 @@
 // leasewired: the leasewire DHCPv4 server.
 //
-//   leasewired --check-config FILE   validate FILE, print a summary
+//   leasewired --config FILE [--device NAME=SPEC]... [--workers N]
+//              [--lease-dir DIR] [--durability sync|async]
+//              [--eal-args "ARGS"] [--log-level LEVEL]
+//   leasewired --check-config FILE
 //   leasewired --version | --help
 //
-// Exit status: 0 success, 2 bad configuration or nothing to do, other
-// non-zero values for command-line errors (CLI11).
+// Serving: loads the config, initialises DPDK, opens the lease database,
+// rebuilds the lease tables from it, starts the workers and logs
+// "serving ..." on stderr. SIGTERM or SIGINT: stop receiving, wait for the
+// last commits, close the database, exit 0.
+//
+// Exit status: 0 clean stop (or valid config), 1 command-line error,
+// 2 bad configuration, 3 DPDK or port failure, 4 lease database failure.
 
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <csignal>
 #include <cstdio>
+#include <ctime>
 #include <memory>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "CLI/CLI.hpp"
 #include "absl/status/statusor.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
 #include "leasewire/config/config.h"
+#include "leasewire/dataplane/dataplane.h"
+#include "leasewire/dataplane/eal.h"
+#include "leasewire/store/store.h"
+#include "spdlog/sinks/stdout_color_sinks.h"
 #include "spdlog/spdlog.h"
 
 namespace {
 
+namespace config = leasewire::config;
+namespace dataplane = leasewire::dataplane;
+namespace store = leasewire::store;
+
 constexpr int kExitBadConfig = 2;
+constexpr int kExitDpdk = 3;
+constexpr int kExitStore = 4;
+
+std::atomic<int> g_signal{0};
+
+void OnSignal(int signal) { g_signal.store(signal); }
 
 // Loads `path` and prints "PATH: OK (...)" or "PATH: <error>".
 int CheckConfig(const std::string& path) {
-  const absl::StatusOr<std::shared_ptr<const leasewire::config::Config>>
-      config = leasewire::config::LoadConfigFile(path);
+  const absl::StatusOr<std::shared_ptr<const config::Config>> config =
+      config::LoadConfigFile(path);
   if (!config.ok()) {
     std::fprintf(stderr, "%s: %s\n", path.c_str(),
                  std::string(config.status().message()).c_str());
@@ -30,7 +62,7 @@ int CheckConfig(const std::string& path) {
   }
   size_t pools = 0;
   size_t reservations = 0;
-  for (const leasewire::config::Subnet& s : (*config)->subnets) {
+  for (const config::Subnet& s : (*config)->subnets) {
     pools += s.pools.size();
     reservations += s.reservations.size();
   }
@@ -39,9 +71,175 @@ int CheckConfig(const std::string& path) {
   return 0;
 }
 
+struct ServeFlags {
+  std::string config_path;
+  std::vector<std::string> devices;  // NAME=SPEC
+  uint32_t workers = 0;              // 0: from the config
+  std::string lease_dir;
+  std::string durability;
+  std::string eal_args;
+  bool eal_args_given = false;
+};
+
+// The config's data plane settings with the command line applied.
+absl::StatusOr<dataplane::EalSettings> Settings(const config::Config& c,
+                                                const ServeFlags& flags) {
+  dataplane::EalSettings s;
+  s.workers = flags.workers != 0 ? flags.workers : c.dataplane.workers;
+  s.eal_args = c.dataplane.eal_args;
+  if (flags.eal_args_given) {
+    s.eal_args = absl::StrSplit(flags.eal_args, absl::ByAnyChar(" \t"),
+                                absl::SkipEmpty());
+  }
+  for (const config::Interface& i : c.interfaces) s.devices.push_back(i.device);
+  for (const std::string& d : flags.devices) {
+    const size_t eq = d.find('=');
+    const config::Interface* interface =
+        eq == std::string::npos ? nullptr : c.FindInterface(d.substr(0, eq));
+    if (interface == nullptr) {
+      return absl::InvalidArgumentError(
+          "--device " + d +
+          ": expected NAME=SPEC with NAME one of the "
+          "config's interfaces");
+    }
+    s.devices[static_cast<size_t>(interface - c.interfaces.data())] =
+        d.substr(eq + 1);
+  }
+  return s;
+}
+
+void LogCounters(const dataplane::Dataplane& plane) {
+  const dataplane::WorkerCounters t = plane.TotalCounters();
+  spdlog::info(
+      "totals: rx {} tx {} handed off {} arp {} ping {} commits {} held {}",
+      t.rx, t.tx, t.handed_off, t.arp_replies, t.icmp_replies, t.commits,
+      t.held);
+  for (int i = 0; i < dataplane::kDropCount; ++i) {
+    if (t.drops[i] != 0) {
+      spdlog::info("dropped {}: {}",
+                   dataplane::DropName(static_cast<dataplane::Drop>(i)),
+                   t.drops[i]);
+    }
+  }
+}
+
+int Serve(const ServeFlags& flags) {
+  const absl::StatusOr<std::shared_ptr<const config::Config>> loaded =
+      config::LoadConfigFile(flags.config_path);
+  if (!loaded.ok()) {
+    spdlog::error("{}: {}", flags.config_path,
+                  std::string(loaded.status().message()));
+    return kExitBadConfig;
+  }
+  const std::shared_ptr<const config::Config>& config = *loaded;
+  absl::StatusOr<dataplane::EalSettings> settings = Settings(*config, flags);
+  if (!settings.ok()) {
+    spdlog::error("{}", std::string(settings.status().message()));
+    return kExitBadConfig;
+  }
+  absl::StatusOr<dataplane::EalPlan> plan = dataplane::PlanEal(
+      *config, *settings, dataplane::AvailableCpus(), getpid());
+  if (!plan.ok()) {
+    spdlog::error("{}", std::string(plan.status().message()));
+    return kExitBadConfig;
+  }
+  spdlog::info("EAL arguments: {}", absl::StrJoin(plan->args, " "));
+  if (absl::Status s = dataplane::InitEal(*plan); !s.ok()) {
+    spdlog::error("{}", std::string(s.message()));
+    return kExitDpdk;
+  }
+  int status = 0;
+  {
+    // EAL pinned this thread to the main lcore's CPU: the store's threads
+    // (committer, RocksDB background work) inherit it and stay off the
+    // workers' CPUs.
+    std::signal(SIGTERM, OnSignal);
+    std::signal(SIGINT, OnSignal);
+    absl::StatusOr<std::vector<dataplane::PortBinding>> ports =
+        dataplane::FindPorts(*config, *plan);
+    if (!ports.ok()) {
+      spdlog::error("{}", std::string(ports.status().message()));
+      dataplane::CleanupEal(*plan);
+      return kExitDpdk;
+    }
+    store::StoreOptions so;
+    so.directory = flags.lease_dir.empty() ? config->lease_database.directory
+                                           : flags.lease_dir;
+    const bool sync = flags.durability.empty() ? config->lease_database.sync
+                                               : flags.durability == "sync";
+    so.durability = sync ? store::Durability::kSync : store::Durability::kAsync;
+    so.time_base.wall_at_zero = static_cast<int64_t>(std::time(nullptr));
+    absl::StatusOr<std::unique_ptr<store::Store>> db = store::Store::Open(so);
+    if (!db.ok()) {
+      spdlog::error("lease database {}: {}", so.directory,
+                    std::string(db.status().message()));
+      dataplane::CleanupEal(*plan);
+      return kExitStore;
+    }
+    dataplane::DataplaneOptions options;
+    options.config = config;
+    options.ports = *ports;
+    options.store = db->get();
+    options.mbufs_per_worker = config->dataplane.mbufs_per_worker;
+    absl::StatusOr<std::unique_ptr<dataplane::Dataplane>> plane =
+        dataplane::Dataplane::Create(std::move(options));
+    if (!plane.ok()) {
+      spdlog::error("{}", std::string(plane.status().message()));
+      db->reset();
+      dataplane::CleanupEal(*plan);
+      return kExitDpdk;
+    }
+    const auto recover_start = std::chrono::steady_clock::now();
+    absl::StatusOr<dataplane::Dataplane::RecoverResult> recovered =
+        (*plane)->Recover();
+    if (!recovered.ok()) {
+      spdlog::error("lease database {}: recovery failed: {}", so.directory,
+                    std::string(recovered.status().message()));
+      plane->reset();
+      db->reset();
+      dataplane::CleanupEal(*plan);
+      return kExitStore;
+    }
+    const double recover_seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() -
+                                      recover_start)
+            .count();
+    spdlog::info(
+        "recovered {} leases from {} in {:.3f} s ({} records, {} damaged, "
+        "{} for subnets no longer served)",
+        recovered->restored, so.directory, recover_seconds,
+        recovered->store.records, recovered->store.damaged, recovered->orphans);
+    if (absl::Status s = (*plane)->Start(); !s.ok()) {
+      spdlog::error("{}", std::string(s.message()));
+      status = kExitDpdk;
+    } else {
+      spdlog::info(
+          "serving {} subnets on {} port(s) with {} worker(s), durability {}",
+          config->subnets.size(), ports->size(), (*plane)->workers(),
+          sync ? "sync" : "async");
+      while (g_signal.load() == 0) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      }
+      spdlog::info("signal {}: stopping", g_signal.load());
+      (*plane)->Stop();
+      LogCounters(**plane);
+    }
+    plane->reset();
+    const store::StoreStats stats = (*db)->stats();
+    db->reset();  // commits what was submitted, closes the database
+    spdlog::info("lease database closed: {} commits, {} failed",
+                 stats.committed, stats.failed);
+  }
+  dataplane::CleanupEal(*plan);
+  return status;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
+  spdlog::set_default_logger(spdlog::stderr_color_mt("leasewired"));
+  spdlog::set_pattern("%Y-%m-%d %H:%M:%S.%e %^%l%$ %v");
+
   CLI::App app{"leasewired: DHCPv4 server for ISPs", "leasewired"};
   app.set_version_flag("--version", "leasewired " LEASEWIRE_VERSION);
   std::string check_path;
@@ -49,14 +247,42 @@ int main(int argc, char** argv) {
                  "Load and validate the configuration FILE, print a summary "
                  "and exit (0: valid, 2: invalid)")
       ->type_name("FILE");
+  ServeFlags flags;
+  app.add_option("-c,--config", flags.config_path,
+                 "Serve with the configuration FILE")
+      ->type_name("FILE");
+  app.add_option("--device", flags.devices,
+                 "DPDK device of an interface, overriding the config: "
+                 "NAME=SPEC, e.g. port0=net_af_packet0,iface=eth1 "
+                 "(repeatable)")
+      ->type_name("NAME=SPEC");
+  app.add_option("--workers", flags.workers,
+                 "Worker lcores (overrides dataplane.workers)")
+      ->check(CLI::Range(1, 64));
+  app.add_option("--lease-dir", flags.lease_dir,
+                 "Lease database directory (overrides "
+                 "lease-database.directory)")
+      ->type_name("DIR");
+  app.add_option("--durability", flags.durability,
+                 "sync: fsync before ACK; async: ACK once in the WAL")
+      ->check(CLI::IsMember({"sync", "async"}));
+  app.add_option("--eal-args", flags.eal_args,
+                 "DPDK EAL arguments replacing dataplane.eal-args "
+                 "(lcores are set from --workers)")
+      ->type_name("\"ARGS\"");
+  std::string log_level = "info";
+  app.add_option("--log-level", log_level, "debug, info, warn or error")
+      ->check(CLI::IsMember({"debug", "info", "warn", "error"}));
   CLI11_PARSE(app, argc, argv);
+  flags.eal_args_given = app.count("--eal-args") > 0;
+  spdlog::set_level(spdlog::level::from_str(log_level));
 
   if (!check_path.empty()) return CheckConfig(check_path);
-
-  // TODO(#5): serve: load the configuration, start the data plane workers
-  // and the control socket.
-  spdlog::error(
-      "serving is not implemented yet: it arrives with the data plane "
-      "(issue #5); use --check-config FILE");
-  return kExitBadConfig;
+  if (flags.config_path.empty()) {
+    std::fprintf(stderr,
+                 "leasewired: nothing to do: give --config FILE to serve or "
+                 "--check-config FILE (see --help)\n");
+    return kExitBadConfig;
+  }
+  return Serve(flags);
 }

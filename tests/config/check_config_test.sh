@@ -54,7 +54,17 @@ expect syntax 2 "$tmp/syntax.json: line 2, column 14" -- \
   "$leasewired" --check-config "$tmp/syntax.json"
 expect missing 2 "cannot open $tmp/missing.json" -- \
   "$leasewired" --check-config "$tmp/missing.json"
-expect no-serving 2 "issue #5" -- "$leasewired"
+expect nothing-to-do 2 "nothing to do" -- "$leasewired"
+# Serving refuses an invalid file before touching DPDK or the database.
+expect serve-bad-config 2 "start 10.0.0.9 is after end" -- \
+  "$leasewired" --config "$tmp/bad.json"
+# An interface without a DPDK device is named, with the flag that fixes it.
+printf '{"interfaces": [{"name": "port0", "address": "192.0.2.1/24"}]}\n' \
+  >"$tmp/nodevice.json"
+expect serve-no-device 2 "--device port0=" -- \
+  "$leasewired" --config "$tmp/nodevice.json"
+expect serve-bad-device-flag 2 "expected NAME=SPEC" -- \
+  "$leasewired" --config "$tmp/nodevice.json" --device eth9=net_null0
 expect version 0 "leasewired " -- "$leasewired" --version
 expect help 0 "--check-config" -- "$leasewired" --help
 

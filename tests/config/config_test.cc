@@ -182,7 +182,10 @@ constexpr char kEveryKey[] = R"json(
       {"remote-id": "0x020000bb0001"}
     ]
   }],
-  "dataplane": {"anything": [1, 2]}, "store": {}, "control": {"x": 1}
+  "dataplane": {"workers": 3, "eal-args": ["--no-pci", "-m", "64"],
+                "mbufs-per-worker": 4095},
+  "lease-database": {"directory": "/srv/leases", "durability": "async"},
+  "control": {"x": 1}
 }
 )json";
 
@@ -205,6 +208,12 @@ TEST(LoadConfigTest, ReadsEveryKey) {
   EXPECT_FALSE(c->trust.subnet_selection);
   EXPECT_TRUE(c->trust.relay_info_without_giaddr);
   EXPECT_FALSE(c->trust.server_id_override);
+  EXPECT_EQ(c->dataplane.workers, 3u);
+  EXPECT_EQ(c->dataplane.eal_args,
+            (std::vector<std::string>{"--no-pci", "-m", "64"}));
+  EXPECT_EQ(c->dataplane.mbufs_per_worker, 4095u);
+  EXPECT_EQ(c->lease_database.directory, "/srv/leases");
+  EXPECT_FALSE(c->lease_database.sync);
   EXPECT_EQ(ToBytes(c->options.Find(6)), (Bytes{192, 0, 2, 53, 192, 0, 2, 54}));
   EXPECT_EQ(ToBytes(c->options.Find(252)), ToBytes("http://wpad/wpad.dat"));
   EXPECT_EQ(ToBytes(c->options.Find(224)), (Bytes{0x0a, 0x0b}));
@@ -689,6 +698,21 @@ INSTANTIATE_TEST_SUITE_P(
         ErrorCase{"DataplaneNotObject",
                   R"({"server-id": "192.0.2.1", "dataplane": []})",
                   "dataplane: expected an object"},
+        ErrorCase{"DataplaneZeroWorkers",
+                  R"({"server-id": "192.0.2.1", "dataplane": {"workers": 0}})",
+                  "dataplane.workers"},
+        ErrorCase{"DataplaneLcoresGiven",
+                  R"({"server-id": "192.0.2.1",
+                      "dataplane": {"eal-args": ["--no-pci", "-l", "0-1"]}})",
+                  "dataplane.eal-args[1]: \"-l\" is set by leasewired"},
+        ErrorCase{"DurabilityMisspelt",
+                  R"({"server-id": "192.0.2.1",
+                      "lease-database": {"durability": "fsync"}})",
+                  "lease-database.durability: \"fsync\" is neither"},
+        ErrorCase{"LeaseDatabaseUnknownKey",
+                  R"({"server-id": "192.0.2.1",
+                      "lease-database": {"type": "memfile"}})",
+                  "lease-database: unknown key \"type\""},
         ErrorCase{"InterfaceWithoutLength",
                   R"({"interfaces": [{"name": "port0",
                                       "address": "192.0.2.1"}]})",

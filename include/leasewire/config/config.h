@@ -141,6 +141,25 @@ struct Interface {
   std::string name;
   Ipv4Address address;
   Prefix prefix;  // the attached link
+  // The DPDK device behind the port: a virtual device with its arguments
+  // ("net_af_packet0,iface=eth1") or a PCI address ("0000:03:00.0").
+  // Empty: not given (leasewired --device NAME=SPEC must name it).
+  std::string device;
+};
+
+// How leasewired runs its data plane ("dataplane" in the file).
+struct Dataplane {
+  uint32_t workers = 1;  // worker lcores, each owning a share of subnets
+  // EAL arguments besides the lcores, which leasewired derives from
+  // `workers`. The default suits labs and CI; production adds hugepages.
+  std::vector<std::string> eal_args = {"--no-huge", "--no-pci", "-m", "512"};
+  uint32_t mbufs_per_worker = 8191;  // packet buffers per worker pool
+};
+
+// Where and how leases are kept ("lease-database" in the file).
+struct LeaseDatabase {
+  std::string directory = "/var/lib/leasewire/leases";
+  bool sync = true;  // "durability": "sync" (fsync the WAL) or "async"
 };
 
 // Which client- or relay-supplied selectors the server believes.
@@ -161,6 +180,8 @@ struct Config {
   Trust trust;
   OptionSet options;            // global
   std::vector<Subnet> subnets;  // sorted by prefix
+  Dataplane dataplane;
+  LeaseDatabase lease_database;
 
   // The subnet whose prefix contains `a`, or nullptr. O(log n).
   const Subnet* FindSubnetContaining(Ipv4Address a) const;

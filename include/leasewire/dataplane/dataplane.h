@@ -1,0 +1,130 @@
+// File: leasewire/dataplane/dataplane.h
+//
+// The DPDK data plane: ports, packet pools, hand-off rings and the worker
+// lcores that run the engine. Each worker owns the subnets whose index i
+// in the config has i % workers == its number; it polls its RX queue of
+// every port and its hand-off ring, and per poll cycle:
+//
+//   rx_burst -> ClassifyFrame (packet_path.h): ARP / ping answered in place,
+//   DHCP parsed, subnet selected -> owned here? engine : enqueue on the
+//   owner's ring -> engine decision -> reply framed into a fresh mbuf ->
+//   replies whose decision changed a lease are held; the cycle's mutations
+//   go to the store as one Submit() -> held replies leave once their commit
+//   is done -> tx_burst on the worker's own TX queue of the arrival port.
+//
+// Nothing on that path allocates from the heap, locks or logs; it counts
+// (WorkerCounters). The engine's timers run on the owning worker, once per
+// engine second.
+//
+// Lifetime: Create() (EAL initialised, ports probed), Recover() (tables
+// rebuilt from the store before any packet is answered), Start(), Stop().
+//
+// Thread safety: Create/Recover/Start/Stop/counters from one control
+// thread. Counters are read after Stop() (the control channel of #6 asks
+// the workers through their rings instead).
+
+#ifndef LEASEWIRE_DATAPLANE_DATAPLANE_H_
+#define LEASEWIRE_DATAPLANE_DATAPLANE_H_
+
+#include <array>
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "leasewire/config/config.h"
+#include "leasewire/dataplane/packet_path.h"
+#include "leasewire/engine/engine.h"
+#include "leasewire/store/store.h"
+#include "leasewire/wire/verdict.h"
+
+namespace leasewire::dataplane {
+
+// A probed DPDK port and the configured interface it serves.
+struct PortBinding {
+  uint16_t port_id = 0;
+  const config::Interface* interface = nullptr;  // from the same config
+};
+
+struct WorkerCounters {
+  uint64_t rx = 0;          // frames received from ports
+  uint64_t tx = 0;          // frames the ports accepted
+  uint64_t handed_off = 0;  // DHCP requests sent to their owner
+  uint64_t from_peers = 0;  // DHCP requests taken from the ring
+  uint64_t arp_replies = 0;
+  uint64_t icmp_replies = 0;
+  uint64_t commits = 0;      // store submissions
+  uint64_t held = 0;         // replies that waited for a commit
+  uint64_t cycles = 0;       // poll cycles
+  uint64_t busy_cycles = 0;  // cycles that found work
+  std::array<uint64_t, kDropCount> drops{};
+  std::array<uint64_t, wire::kVerdictCount> verdicts{};
+  std::array<uint64_t, engine::kReasonCount> no_subnet{};  // by reason
+  engine::Counters engine;  // of the worker's engine
+
+  WorkerCounters& operator+=(const WorkerCounters& other);
+};
+
+struct DataplaneOptions {
+  std::shared_ptr<const config::Config> config;
+  std::vector<PortBinding> ports;
+  // Worker lcore ids, one worker each; empty: every lcore except the main.
+  std::vector<unsigned> worker_lcores;
+  store::Store* store = nullptr;  // required; outlives the Dataplane
+  uint32_t mbufs_per_worker = 8191;
+  uint16_t burst = 32;
+  uint32_t handoff_ring_size = 4096;  // power of two
+  uint32_t held_capacity = 4096;      // replies waiting for commits
+};
+
+class Dataplane {
+ public:
+  static absl::StatusOr<std::unique_ptr<Dataplane>> Create(
+      DataplaneOptions options);
+  Dataplane(const Dataplane&) = delete;
+  Dataplane& operator=(const Dataplane&) = delete;
+  ~Dataplane();  // Stop()s, stops the ports, frees pools and rings
+
+  // Loads every lease record of the store into the engine that owns its
+  // subnet. Records of subnets no longer configured are counted in
+  // `orphans` and left in the database.
+  struct RecoverResult {
+    store::RecoverStats store;
+    uint64_t restored = 0;
+    uint64_t orphans = 0;
+  };
+  absl::StatusOr<RecoverResult> Recover();
+
+  // Configures and starts the ports, then launches the workers.
+  absl::Status Start();
+  // Workers stop receiving, wait (bounded) for their commits, send what
+  // is held and return. Idempotent.
+  void Stop();
+
+  size_t workers() const;
+  // The worker that owns the subnet at `subnet_index` in the config.
+  size_t OwnerOf(size_t subnet_index) const;
+  // Counters of one worker; REQUIRES: stopped (or not started).
+  WorkerCounters counters(size_t worker) const;
+  WorkerCounters TotalCounters() const;
+  // The engine second the workers run at (seconds since Create()).
+  lease::Seconds Now() const;
+
+ private:
+  class Worker;
+  explicit Dataplane(DataplaneOptions options);
+  absl::Status Init();
+  absl::Status StartPort(size_t port_index);
+
+  DataplaneOptions options_;
+  std::vector<std::unique_ptr<Worker>> workers_;
+  std::vector<uint16_t> owner_;  // subnet index -> worker
+  uint64_t tsc_origin_ = 0;
+  uint64_t tsc_hz_ = 1;
+  bool started_ = false;
+};
+
+}  // namespace leasewire::dataplane
+
+#endif  // LEASEWIRE_DATAPLANE_DATAPLANE_H_
