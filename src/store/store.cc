@@ -25,6 +25,7 @@
 #include "rocksdb/options.h"
 #include "rocksdb/table.h"
 #include "rocksdb/write_batch.h"
+#include "spdlog/spdlog.h"
 #include "store/record.h"
 
 namespace leasewire::store {
@@ -50,15 +51,15 @@ uint64_t FromLe(const std::string& s) {
 
 // RocksDB's own LOG file lives in the database directory; on a full disk
 // its writer asserts (Debian builds RocksDB with assertions), so warnings
-// and errors go to stderr instead and the rest is dropped.
-class StderrLogger : public rocksdb::Logger {
+// and errors go to the server's log instead and the rest is dropped.
+class SpdlogLogger : public rocksdb::Logger {
  public:
-  StderrLogger() : rocksdb::Logger(rocksdb::InfoLogLevel::WARN_LEVEL) {}
+  SpdlogLogger() : rocksdb::Logger(rocksdb::InfoLogLevel::WARN_LEVEL) {}
   using rocksdb::Logger::Logv;
   void Logv(const char* format, va_list ap) override {
     char line[1024];
     std::vsnprintf(line, sizeof(line), format, ap);
-    std::fprintf(stderr, "leasewire store (rocksdb): %s\n", line);
+    spdlog::warn("lease database (rocksdb): {}", line);
   }
 };
 
@@ -83,7 +84,7 @@ rocksdb::Options MakeOptions(const StoreOptions& o) {
   opt.level_compaction_dynamic_level_bytes = true;
   opt.bytes_per_sync = 1 << 20;
   opt.wal_recovery_mode = rocksdb::WALRecoveryMode::kPointInTimeRecovery;
-  opt.info_log = std::make_shared<StderrLogger>();
+  opt.info_log = std::make_shared<SpdlogLogger>();
   // L0 and L1 are rewritten soon; compress only what stays.
   opt.compression_per_level = {rocksdb::kNoCompression,
                                rocksdb::kNoCompression};

@@ -86,9 +86,9 @@ struct StoreOptions {
   std::function<int64_t()> wall_clock;
   // RocksDB memtable size; tests on a small filesystem lower it.
   size_t write_buffer_bytes = 64 << 20;
-  // CPUs for the committer thread; empty: inherited. TODO(#5): RocksDB's
-  // own background threads inherit the affinity of the thread that opens
-  // the store; the dataplane must open it before pinning, or re-pin them.
+  // CPUs for the committer thread; empty: inherited. RocksDB's own
+  // background threads inherit the affinity of the thread that opens the
+  // store: leasewired opens it on the main lcore, after rte_eal_init.
   std::vector<int> committer_cpus;
 };
 
