@@ -37,7 +37,6 @@ enum class Drop : uint8_t {
   kNotDhcp,             // parse failed; the wire verdict is counted too
   kSegmented,           // multi-segment mbuf (jumbo or scattered RX)
   kHandoffFull,         // the owner's ring was full
-  kHeldFull,            // too many replies waiting for their commit
   kCommitFailed,        // a held reply whose commit failed
   kTxFull,              // the port's TX queue did not take the reply
   kNoMbuf,              // packet pool empty when building a reply
