@@ -19,10 +19,22 @@ constexpr uint8_t kIcmpEchoReply = 0;
 constexpr uint8_t kIcmpEchoRequest = 8;
 constexpr size_t kIcmpHeaderSize = 8;
 
-// Both MACs of the Ethernet header: back to the sender, from us.
-void ReturnToSender(std::span<uint8_t> frame, const MacAddress& ours) {
-  std::memcpy(frame.data(), frame.data() + 6, 6);
+// The Ethernet header of an in-place reply: to `to`, from us.
+void AddressEthernet(std::span<uint8_t> frame, const uint8_t* to,
+                     const MacAddress& ours) {
+  std::memmove(frame.data(), to, 6);
   ours.Store(frame.data() + 6);
+}
+
+// Whether IPv4 options hold nothing but NOP and END, which an echo reply
+// may carry back unchanged. Source routes must be reversed and record
+// route / timestamp updated (RFC 1122 §3.2.2.6); leasewired does not
+// implement that and leaves such pings unanswered.
+bool OnlyPaddingOptions(std::span<const uint8_t> options) {
+  for (const uint8_t o : options) {
+    if (o != 0 && o != 1) return false;
+  }
+  return true;
 }
 
 // RFC 826: an Ethernet/IPv4 request whose target is our address becomes
@@ -43,20 +55,27 @@ Classification HandleArp(std::span<uint8_t> frame, const PortIdentity& port,
   std::memcpy(arp + 18, arp + 8, 10);  // target := sender (MAC and IP)
   port.mac.Store(arp + 8);
   port.address.Store(arp + 14);
-  ReturnToSender(frame, port.mac);
+  // RFC 826: the reply goes to the requester's hardware address as the
+  // ARP packet gives it (it differs from the Ethernet source behind
+  // proxies and bridges that rewrite it).
+  AddressEthernet(frame, arp + 18, port.mac);
   c.kind = FrameKind::kArpReply;
   return c;
 }
 
 // RFC 792: an echo request to our address becomes the echo reply, in
-// place (IP options and the payload kept).
+// place (payload and padding-only IP options kept). Checksums are always
+// verified: NIC offload flags cover UDP, not ICMP, and ping is not the
+// hot path.
 Classification HandleIcmp(std::span<uint8_t> frame, const PortIdentity& port,
-                          wire::ChecksumCheck check, Classification c) {
+                          Classification c) {
   c.drop = Drop::kIcmpNotForUs;
   uint8_t* ip = frame.data() + c.view.l3_offset;
   const size_t ihl = size_t{ip[0] & 0x0fu} * 4;
   const size_t total = LoadBe16(ip + 2);
-  if (ihl < wire::kIpv4HeaderSize || total < ihl + kIcmpHeaderSize ||
+  // RFC 1122 §3.2.1.1: a datagram whose version is not 4 is discarded.
+  if ((ip[0] >> 4) != 4 || ihl < wire::kIpv4HeaderSize ||
+      total < ihl + kIcmpHeaderSize ||
       c.view.l3_offset + total > frame.size() ||
       (LoadBe16(ip + 6) & 0x3fff) != 0 || port.address.IsZero() ||
       Ipv4Address::Load(ip + 16) != port.address) {
@@ -64,10 +83,11 @@ Classification HandleIcmp(std::span<uint8_t> frame, const PortIdentity& port,
   }
   uint8_t* icmp = ip + ihl;
   const std::span<uint8_t> message(icmp, total - ihl);
-  if (icmp[0] != kIcmpEchoRequest || icmp[1] != 0) return c;
-  if (check == wire::ChecksumCheck::kVerify &&
-      (wire::ChecksumFinish(wire::ChecksumAdd({ip, ihl})) != 0 ||
-       wire::ChecksumFinish(wire::ChecksumAdd(message)) != 0)) {
+  if (icmp[0] != kIcmpEchoRequest || icmp[1] != 0 ||
+      !OnlyPaddingOptions(
+          {ip + wire::kIpv4HeaderSize, ihl - wire::kIpv4HeaderSize}) ||
+      wire::ChecksumFinish(wire::ChecksumAdd({ip, ihl})) != 0 ||
+      wire::ChecksumFinish(wire::ChecksumAdd(message)) != 0) {
     return c;
   }
   icmp[0] = kIcmpEchoReply;
@@ -77,7 +97,7 @@ Classification HandleIcmp(std::span<uint8_t> frame, const PortIdentity& port,
   port.address.Store(ip + 12);
   ip[8] = 64;  // TTL
   StoreBe16(ip + 10, wire::Ipv4HeaderChecksum({ip, ihl}));
-  ReturnToSender(frame, port.mac);
+  AddressEthernet(frame, frame.data() + 6, port.mac);
   c.kind = FrameKind::kIcmpReply;
   return c;
 }
@@ -115,7 +135,7 @@ Classification ClassifyFrame(std::span<uint8_t> frame, const PortIdentity& port,
   const size_t protocol_at = c.view.l3_offset + 9;
   if (protocol_at < frame.size() && frame[protocol_at] == wire::kIpProtoIcmp &&
       frame.size() >= c.view.l3_offset + wire::kIpv4HeaderSize) {
-    return HandleIcmp(frame, port, check, c);
+    return HandleIcmp(frame, port, c);
   }
   c.verdict = wire::ParseIpv4Udp(frame, check, &c.view);
   if (c.verdict == wire::Verdict::kOk &&

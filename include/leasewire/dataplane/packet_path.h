@@ -68,7 +68,10 @@ struct PortIdentity {
 // Classifies `frame`, answering ARP requests and ICMP echo requests for
 // `port.address` in place (the frame then holds the reply: same length,
 // VLAN tags kept). For kDhcp the view holds the parsed headers and
-// `view.udp_payload` the BOOTP message.
+// `view.udp_payload` the BOOTP message. `check` applies to the IPv4 and UDP
+// checksums of DHCP frames; ICMP checksums are always verified. Echo
+// requests with IP options other than NOP/END are not answered (RFC 1122
+// §3.2.2.6 would require reversing source routes).
 Classification ClassifyFrame(std::span<uint8_t> frame, const PortIdentity& port,
                              wire::ChecksumCheck check);
 
