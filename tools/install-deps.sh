@@ -4,10 +4,11 @@
 #
 #   tools/install-deps.sh [build|demo|all]    (default: build)
 #
-#   build  toolchain and libraries: everything tools/test.sh needs
+#   build  toolchain and libraries: everything a build needs
 #   demo   build + what the live demo and the real-client tests drive:
 #          iproute2, ethtool, ping, arping, dhclient, udhcpc, dhcpcd, Kea (kea-dhcp4 and
-#          perfdhcp, which Debian ships in kea-admin), scapy, tshark
+#          perfdhcp, which Debian ships in kea-admin), scapy, tshark,
+#          faketime (the clock-step edge case)
 #   all    every group above
 #
 # Needs root only when something is missing.
@@ -29,7 +30,7 @@ DEMO_PKGS=(
   iproute2 ethtool iputils-ping arping
   isc-dhcp-client udhcpc dhcpcd-base
   kea-dhcp4-server kea-admin
-  python3-scapy tshark
+  python3-scapy tshark faketime
 )
 
 usage() {
