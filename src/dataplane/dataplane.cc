@@ -61,13 +61,21 @@ WorkerCounters& WorkerCounters::operator+=(const WorkerCounters& o) {
   return *this;
 }
 
-// One worker lcore: its engine (shard), pool, hand-off ring, TX buffers
-// and the replies waiting for their commit.
-class Dataplane::Worker {
+// A control-plane function waiting for, or run by, a worker.
+struct Dataplane::Task {
+  std::function<void(WorkerAccess&)> fn;
+  store::CommitTicket ticket = 0;  // of the mutations fn logged
+  std::atomic<bool> done{false};
+};
+
+// One worker lcore: its engine (shard), pool, hand-off and control rings,
+// TX buffers and the replies waiting for their commit.
+class Dataplane::Worker final : public WorkerAccess {
  public:
   Worker(Dataplane& plane, uint16_t index, unsigned lcore)
       : plane_(plane), index_(index), lcore_(lcore) {}
   ~Worker() {
+    if (control_ != nullptr) rte_ring_free(control_);
     if (handoff_ != nullptr) {
       rte_mbuf* m;
       while (rte_ring_dequeue(handoff_, reinterpret_cast<void**>(&m)) == 0) {
@@ -84,6 +92,7 @@ class Dataplane::Worker {
 
   absl::Status Init(uint32_t mbufs) {
     const DataplaneOptions& o = plane_.options_;
+    config_ = o.config;
     const int socket = static_cast<int>(rte_lcore_to_socket_id(lcore_));
     const std::string pool_name = absl::StrCat("lw_pool_", index_);
     pool_ = rte_pktmbuf_pool_create(pool_name.c_str(), mbufs, kMempoolCache, 0,
@@ -102,15 +111,14 @@ class Dataplane::Worker {
       return absl::ResourceExhaustedError(absl::StrCat(
           "cannot create ring ", ring_name, ": ", rte_strerror(rte_errno)));
     }
-    std::vector<uint32_t> owned;
-    for (size_t i = 0; i < plane_.owner_.size(); ++i) {
-      if (plane_.owner_[i] == index_) owned.push_back(static_cast<uint32_t>(i));
+    const std::string control_name = absl::StrCat("lw_control_", index_);
+    control_ = rte_ring_create(control_name.c_str(), 64, socket,
+                               RING_F_SP_ENQ | RING_F_SC_DEQ);
+    if (control_ == nullptr) {
+      return absl::ResourceExhaustedError(absl::StrCat(
+          "cannot create ring ", control_name, ": ", rte_strerror(rte_errno)));
     }
-    // A worker with no subnet (more workers than subnets) only receives
-    // and hands off; an engine given no subnets would serve them all.
-    if (!owned.empty()) {
-      engine_ = std::make_unique<engine::Engine>(o.config, owned, plane_.Now());
-    }
+    engine_ = MakeEngine();
     ports_.resize(o.ports.size());
     tx_.resize(o.ports.size());
     for (size_t p = 0; p < o.ports.size(); ++p) {
@@ -123,15 +131,61 @@ class Dataplane::Worker {
     return absl::OkStatus();
   }
 
-  engine::Engine& engine() { return *engine_; }
-  rte_mempool* pool() const { return pool_; }
-  rte_ring* handoff() const { return handoff_; }
-  unsigned lcore() const { return lcore_; }
-  WorkerCounters counters() const {
+  // WorkerAccess.
+  size_t index() const override { return index_; }
+  engine::Engine* engine() override { return engine_.get(); }
+  const config::Config& config() const override { return *config_; }
+  WorkerCounters counters() const override {
     WorkerCounters c = counters_;
     if (engine_ != nullptr) c.engine = engine_->counters();
     return c;
   }
+  lease::Seconds now() const override { return plane_.Now(); }
+  engine::MutationLog& log() override { return log_; }
+
+  // The engine for the subnets this worker owns under config_ (subnet id
+  // % workers == index); null when it owns none (more workers than
+  // subnets: it then only receives and hands off; an engine given no
+  // subnets would serve them all).
+  std::unique_ptr<engine::Engine> MakeEngine() {
+    std::vector<uint32_t> owned;
+    for (size_t i = 0; i < config_->subnets.size(); ++i) {
+      if (plane_.OwnerOf(config_->subnets[i].id) == index_) {
+        owned.push_back(static_cast<uint32_t>(i));
+      }
+    }
+    if (owned.empty()) return nullptr;
+    return std::make_unique<engine::Engine>(config_, owned, plane_.Now());
+  }
+
+  // Reload, on the worker's thread: a new engine for `config`, with the
+  // leases of the old one carried over (pending offers are not). Returns
+  // how many records could not be (their subnet is gone, or it shrank).
+  uint64_t SwitchConfig(std::shared_ptr<const config::Config> config) {
+    engine::MutationLog carried;
+    if (engine_ != nullptr) {
+      engine_->table().ForEach([&](lease::Slot, const lease::Lease& l) {
+        if (l.state != lease::LeaseState::kOffered) {
+          carried.Append(engine::MutationKind::kBind, l,
+                         engine_->SubnetIdOf(l));
+        }
+      });
+    }
+    config_ = std::move(config);
+    engine_ = MakeEngine();
+    uint64_t dropped = 0;
+    for (size_t i = 0; i < carried.size(); ++i) {
+      if (engine_ == nullptr || !engine_->Restore(carried[i].lease)) {
+        ++dropped;
+      }
+    }
+    return dropped;
+  }
+
+  rte_mempool* pool() const { return pool_; }
+  rte_ring* control() const { return control_; }
+  rte_ring* handoff() const { return handoff_; }
+  unsigned lcore() const { return lcore_; }
   void SetPortMac(size_t port, const MacAddress& mac, bool polls_rx) {
     ports_[port].identity.mac = mac;
     ports_[port].polls_rx = polls_rx;
@@ -194,6 +248,18 @@ class Dataplane::Worker {
       for (unsigned i = 0; i < n; ++i) FromPeer(burst_buf_[i], now);
       busy |= n > 0;
     }
+    // At most one control task a cycle: the control plane waits for it,
+    // packets should not.
+    Task* task = nullptr;
+    bool task_logged = false;
+    if (rte_ring_sc_dequeue(control_, reinterpret_cast<void**>(&task)) == 0) {
+      const size_t logged = log_.size();
+      task->fn(*this);
+      task_logged = log_.size() != logged;
+      busy = true;
+    } else {
+      task = nullptr;
+    }
     if (!log_.empty()) {
       const store::CommitTicket ticket = plane_.options_.store->Submit(log_);
       log_.Clear();
@@ -202,8 +268,10 @@ class Dataplane::Worker {
         Held& h = held_[(held_head_ + i) % held_.size()];
         if (h.ticket == kUnassigned) h.ticket = ticket;
       }
+      if (task_logged) task->ticket = ticket;
       busy = true;
     }
+    if (task != nullptr) task->done.store(true, std::memory_order_release);
     busy |= ReleaseHeld();
     FlushTx();
     counters_.busy_cycles += busy;
@@ -251,17 +319,17 @@ class Dataplane::Worker {
     }
     const engine::Ingress ingress = MakeIngress(c.view, port);
     const engine::SubnetChoice choice =
-        engine::SelectSubnet(*plane_.options_.config, msg, ingress);
+        engine::SelectSubnet(*config_, msg, ingress);
     if (choice.subnet == nullptr) {
       ++counters_.no_subnet[static_cast<size_t>(choice.reason)];
       rte_pktmbuf_free(m);
       return;
     }
-    const size_t subnet_index = static_cast<size_t>(
-        choice.subnet - plane_.options_.config->subnets.data());
-    const uint16_t owner = plane_.owner_[subnet_index];
+    const size_t owner = plane_.OwnerOf(choice.subnet->id);
     if (owner != index_) {
-      m->hash.usr = static_cast<uint32_t>(subnet_index);
+      // The id, not the index: across a reload the owner may still serve
+      // the previous config for a moment.
+      m->hash.usr = choice.subnet->id;
       m->port = static_cast<uint16_t>(port);
       if (rte_ring_mp_enqueue(plane_.workers_[owner]->handoff(), m) != 0) {
         Discard(m, Drop::kHandoffFull);
@@ -288,13 +356,17 @@ class Dataplane::Worker {
       return;
     }
     const size_t port = m->port;
-    const config::Subnet& subnet = plane_.options_.config->subnets[m->hash.usr];
-    Decide(m, port, view, msg, MakeIngress(view, port), subnet, now);
+    const config::Subnet* subnet = config_->FindSubnetById(m->hash.usr);
+    if (subnet == nullptr || plane_.OwnerOf(subnet->id) != index_) {
+      Discard(m, Drop::kConfigChanged);
+      return;
+    }
+    Decide(m, port, view, msg, MakeIngress(view, port), *subnet, now);
   }
 
   engine::Ingress MakeIngress(const wire::FrameView& view, size_t port) const {
     engine::Ingress in;
-    in.interface = plane_.options_.ports[port].interface;
+    in.interface = &config_->interfaces[plane_.port_interface_[port]];
     in.eth_src = view.eth_src;
     in.ip_src = view.ip_src;
     in.ip_dst = view.ip_dst;
@@ -406,8 +478,10 @@ class Dataplane::Worker {
   const uint16_t index_;
   const unsigned lcore_;
   std::atomic<bool> stop_{false};
+  std::shared_ptr<const config::Config> config_;  // what this worker serves
   rte_mempool* pool_ = nullptr;
   rte_ring* handoff_ = nullptr;
+  rte_ring* control_ = nullptr;
   std::unique_ptr<engine::Engine> engine_;
   engine::MutationLog log_;
   std::vector<PortState> ports_;
@@ -460,9 +534,12 @@ absl::Status Dataplane::Init() {
   tsc_hz_ = rte_get_tsc_hz();
   tsc_origin_ = rte_get_tsc_cycles();
   const size_t n = options_.worker_lcores.size();
-  owner_.resize(options_.config->subnets.size());
-  for (size_t i = 0; i < owner_.size(); ++i) {
-    owner_[i] = static_cast<uint16_t>(i % n);
+  for (const PortBinding& p : options_.ports) {
+    if (p.interface == nullptr) {
+      return absl::InvalidArgumentError("every port needs its interface");
+    }
+    port_interface_.push_back(
+        static_cast<size_t>(p.interface - options_.config->interfaces.data()));
   }
   for (size_t w = 0; w < n; ++w) {
     workers_.push_back(std::make_unique<Worker>(*this, static_cast<uint16_t>(w),
@@ -484,9 +561,8 @@ absl::StatusOr<Dataplane::RecoverResult> Dataplane::Recover() {
           ++result.orphans;
           return;
         }
-        const size_t index =
-            static_cast<size_t>(subnet - config.subnets.data());
-        if (workers_[owner_[index]]->engine().Restore(image)) {
+        engine::Engine* shard = workers_[OwnerOf(subnet->id)]->engine();
+        if (shard != nullptr && shard->Restore(image)) {
           ++result.restored;
         } else {
           ++result.orphans;
@@ -574,6 +650,7 @@ absl::Status Dataplane::Start() {
     if (!s.ok()) return s;
   }
   started_ = true;
+  running_ = true;
   for (const auto& w : workers_) {
     const int rc = rte_eal_remote_launch(&Worker::Main, w.get(), w->lcore());
     if (rc != 0) {
@@ -587,15 +664,95 @@ absl::Status Dataplane::Start() {
 }
 
 void Dataplane::Stop() {
-  if (!started_) return;
+  if (!running_) return;
   for (const auto& w : workers_) w->RequestStop();
   for (const auto& w : workers_) rte_eal_wait_lcore(w->lcore());
+  running_ = false;
 }
 
 size_t Dataplane::workers() const { return workers_.size(); }
 
-size_t Dataplane::OwnerOf(size_t subnet_index) const {
-  return owner_[subnet_index];
+size_t Dataplane::OwnerOf(uint32_t subnet_id) const {
+  return subnet_id % options_.worker_lcores.size();
+}
+
+unsigned Dataplane::lcore_of(size_t worker) const {
+  return workers_[worker]->lcore();
+}
+
+absl::StatusOr<store::CommitTicket> Dataplane::RunOnWorker(
+    size_t worker, std::function<void(WorkerAccess&)> fn,
+    absl::Duration timeout) {
+  if (worker >= workers_.size()) {
+    return absl::InvalidArgumentError(absl::StrCat("no worker ", worker));
+  }
+  // Tasks whose caller gave up waiting stay here until the worker is done
+  // with them.
+  std::erase_if(abandoned_, [](const std::shared_ptr<Task>& t) {
+    return t->done.load(std::memory_order_acquire);
+  });
+  Worker& w = *workers_[worker];
+  if (!running_) {
+    const size_t logged = w.log().size();
+    fn(w);
+    if (w.log().size() == logged) return store::CommitTicket{0};
+    const store::CommitTicket ticket = options_.store->Submit(w.log());
+    w.log().Clear();
+    return ticket;
+  }
+  auto task = std::make_shared<Task>();
+  task->fn = std::move(fn);
+  const absl::Time deadline = absl::Now() + timeout;
+  while (rte_ring_sp_enqueue(w.control(), task.get()) != 0) {
+    if (absl::Now() > deadline) {
+      return absl::DeadlineExceededError(
+          absl::StrCat("worker ", worker, " has too many control tasks"));
+    }
+    absl::SleepFor(absl::Microseconds(100));
+  }
+  while (!task->done.load(std::memory_order_acquire)) {
+    if (absl::Now() > deadline) {
+      abandoned_.push_back(std::move(task));
+      return absl::DeadlineExceededError(absl::StrCat(
+          "worker ", worker, " (lcore ", w.lcore(), ") did not answer within ",
+          absl::FormatDuration(timeout)));
+    }
+    absl::SleepFor(absl::Microseconds(50));
+  }
+  return task->ticket;
+}
+
+absl::Status Dataplane::Reload(std::shared_ptr<const config::Config> config) {
+  const std::vector<config::Interface>& old = options_.config->interfaces;
+  const std::vector<config::Interface>& now = config->interfaces;
+  bool same = old.size() == now.size();
+  for (size_t i = 0; same && i < old.size(); ++i) {
+    same = old[i].name == now[i].name && old[i].address == now[i].address &&
+           old[i].prefix.length == now[i].prefix.length;
+  }
+  if (!same) {
+    return absl::FailedPreconditionError(
+        "the new config changes \"interfaces\"; ports are bound at start-up: "
+        "restart leasewired to change them");
+  }
+  uint64_t dropped = 0;
+  for (size_t w = 0; w < workers_.size(); ++w) {
+    Worker* worker = workers_[w].get();
+    absl::StatusOr<store::CommitTicket> done = RunOnWorker(
+        w,
+        [&dropped, worker, config](WorkerAccess&) {
+          dropped += worker->SwitchConfig(config);
+        },
+        absl::Seconds(60));
+    if (!done.ok()) {
+      return absl::InternalError(
+          absl::StrCat("reload incomplete, workers before ", w,
+                       " serve the new config: ", done.status().message()));
+    }
+  }
+  options_.config = std::move(config);
+  last_reload_dropped_ = dropped;
+  return absl::OkStatus();
 }
 
 WorkerCounters Dataplane::counters(size_t worker) const {

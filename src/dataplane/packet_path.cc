@@ -106,11 +106,10 @@ Classification HandleIcmp(std::span<uint8_t> frame, const PortIdentity& port,
 
 std::string_view DropName(Drop drop) {
   static constexpr std::array<std::string_view, kDropCount> kNames = {
-      "other_ethertype", "arp_not_for_us",
-      "icmp_not_for_us", "other_ip_protocol",
-      "not_dhcp",        "segmented",
-      "handoff_full",    "commit_failed",
-      "tx_full",         "no_mbuf"};
+      "other_ethertype",   "arp_not_for_us", "icmp_not_for_us",
+      "other_ip_protocol", "not_dhcp",       "segmented",
+      "handoff_full",      "commit_failed",  "tx_full",
+      "no_mbuf",           "config_changed"};
   const size_t i = static_cast<size_t>(drop);
   return i < kNames.size() ? kNames[i] : "unknown";
 }

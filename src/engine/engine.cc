@@ -256,6 +256,21 @@ Engine::Engine(std::shared_ptr<const config::Config> config,
 
 Engine::~Engine() = default;
 
+bool Engine::DeleteLease(Ipv4Address address, MutationLog* log) {
+  const Slot slot = table_.FindByAddress(address);
+  if (slot == kNoSlot) return false;
+  const Lease& l = table_.at(slot);
+  if (lease::HoldsAddress(l.state))
+    SetHeld(*subnets_[l.subnet], address, false);
+  Log(log, MutationKind::kDelete, slot);
+  table_.Erase(slot);
+  return true;
+}
+
+uint32_t Engine::SubnetIdOf(const lease::Lease& l) const {
+  return subnets_[l.subnet]->cfg->id;
+}
+
 bool Engine::Owns(const Subnet& subnet) const {
   const auto it = by_subnet_id_.find(subnet.id);
   return it != by_subnet_id_.end() && subnets_[it->second]->cfg == &subnet;

@@ -14,6 +14,8 @@ std::string_view MutationKindName(MutationKind kind) {
       return "decline";
     case MutationKind::kExpire:
       return "expire";
+    case MutationKind::kDelete:
+      return "delete";
   }
   return "unknown";
 }

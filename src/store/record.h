@@ -28,6 +28,8 @@
 namespace leasewire::store::internal {
 
 inline constexpr char kLeasePrefix = 'L';
+// Runtime reservations: 'R' + the control layer's key; value: JSON.
+inline constexpr char kReservationPrefix = 'R';
 inline constexpr char kMetaPrefix = 'M';
 inline constexpr size_t kLeaseKeySize = 5;
 // Meta keys: the schema version (u32 LE) and the last sequence (u64 LE).

@@ -31,6 +31,10 @@
 namespace leasewire::store {
 namespace {
 
+// In the encoded stream Submit() builds: a body length meaning "delete the
+// record" (kDelete); real bodies are a few hundred octets at most.
+constexpr size_t kDeleteMarker = 0xffff;
+
 using internal::kLeaseKeySize;
 
 constexpr size_t kRing = 1 << 16;  // resolved tickets remembered
@@ -143,6 +147,11 @@ class Store::Impl {
       const size_t at = scratch.size();
       scratch.resize(at + kLeaseKeySize + 2);
       internal::EncodeKey(m.lease.address, scratch.data() + at);
+      if (m.kind == engine::MutationKind::kDelete) {
+        scratch[at + kLeaseKeySize] = static_cast<char>(0xff);
+        scratch[at + kLeaseKeySize + 1] = static_cast<char>(0xff);
+        continue;
+      }
       internal::EncodeBody(m.lease, m.kind, options_.time_base,
                            options_.server_id, &scratch);
       const size_t body = at + kLeaseKeySize + 2;
@@ -157,10 +166,16 @@ class Store::Impl {
     }
     std::lock_guard<std::mutex> l(mu_);
     const CommitTicket t = ++next_ticket_;
+    if (open_.Count() == 0) group_start_ = std::chrono::steady_clock::now();
     for (size_t at = 0; at < scratch.size();) {
       const char* k = scratch.data() + at;
       const size_t n = static_cast<uint8_t>(k[kLeaseKeySize]) |
                        size_t{static_cast<uint8_t>(k[kLeaseKeySize + 1])} << 8;
+      if (n == kDeleteMarker) {
+        open_.Delete(rocksdb::Slice(k, kLeaseKeySize));
+        at += kLeaseKeySize + 2;
+        continue;
+      }
       const char* body = k + kLeaseKeySize + 2;
       uint32_t h = 0;
       for (int i = 0; i < 4; ++i) {
@@ -204,6 +219,51 @@ class Store::Impl {
   }
 
   uint64_t last_sequence() const { return last_seq_.load(); }
+
+  absl::Status PutReservation(std::string_view key, std::string_view json) {
+    std::lock_guard<std::mutex> l(db_mu_);
+    if (db_ == nullptr) return absl::UnavailableError(ClosedMessage());
+    rocksdb::WriteOptions wo;
+    wo.sync = true;
+    return FromRocks(db_->Put(wo, ReservationKey(key),
+                              rocksdb::Slice(json.data(), json.size())),
+                     "cannot store reservation " + std::string(key));
+  }
+
+  absl::Status DeleteReservation(std::string_view key) {
+    std::lock_guard<std::mutex> l(db_mu_);
+    if (db_ == nullptr) return absl::UnavailableError(ClosedMessage());
+    std::string value;
+    const std::string k = ReservationKey(key);
+    rocksdb::Status g = db_->Get(rocksdb::ReadOptions(), k, &value);
+    if (g.IsNotFound()) {
+      return absl::NotFoundError("no runtime reservation " + std::string(key));
+    }
+    if (!g.ok()) return FromRocks(g, "cannot read reservation");
+    rocksdb::WriteOptions wo;
+    wo.sync = true;
+    return FromRocks(db_->Delete(wo, k),
+                     "cannot delete reservation " + std::string(key));
+  }
+
+  absl::Status ForEachReservation(
+      const std::function<void(std::string_view, std::string_view)>& fn) {
+    std::lock_guard<std::mutex> l(db_mu_);
+    if (db_ == nullptr) return absl::UnavailableError(ClosedMessage());
+    const char upper_key[1] = {internal::kReservationPrefix + 1};
+    rocksdb::Slice upper(upper_key, 1);
+    rocksdb::ReadOptions ro;
+    ro.iterate_upper_bound = &upper;
+    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro));
+    for (it->Seek(rocksdb::Slice(&internal::kReservationPrefix, 1));
+         it->Valid(); it->Next()) {
+      const rocksdb::Slice k = it->key();
+      const rocksdb::Slice v = it->value();
+      fn(std::string_view(k.data() + 1, k.size() - 1),
+         std::string_view(v.data(), v.size()));
+    }
+    return FromRocks(it->status(), "cannot list reservations");
+  }
   rocksdb::DB* db() { return db_.get(); }
   const rocksdb::WriteOptions& write_options() const { return write_options_; }
 
@@ -227,6 +287,7 @@ class Store::Impl {
     const auto now = std::chrono::steady_clock::now();
     if (now < next_reopen_) return last_failure_;
     next_reopen_ = now + std::chrono::seconds(1);
+    std::lock_guard<std::mutex> db_lock(db_mu_);
     if (db_ != nullptr) {
       db_->Close();
       db_.reset();
@@ -309,6 +370,7 @@ class Store::Impl {
     rocksdb::WriteBatch batch;
     for (;;) {
       uint64_t lo, hi;
+      std::chrono::steady_clock::time_point started;
       {
         std::unique_lock<std::mutex> l(mu_);
         const auto ready = [&] {
@@ -323,6 +385,7 @@ class Store::Impl {
         }
         if (next_ticket_ == taken_through_) return;  // stopping, drained
         std::swap(batch, open_);
+        started = group_start_;
         work_pending_ = false;
         lo = taken_through_ + 1;
         hi = next_ticket_;
@@ -335,6 +398,10 @@ class Store::Impl {
       if (s.ok()) s = db_->Write(write_options_, &batch);
       if (!s.ok()) broken_ = true;
       batch.Clear();
+      const uint64_t latency_us = static_cast<uint64_t>(
+          std::chrono::duration_cast<std::chrono::microseconds>(
+              std::chrono::steady_clock::now() - started)
+              .count());
       const uint64_t fail = s.ok() ? 0 : 1;
       for (uint64_t t = lo; t <= hi; ++t) {
         status_[t % kRing].store(t << 1 | fail, std::memory_order_relaxed);
@@ -345,6 +412,13 @@ class Store::Impl {
         std::lock_guard<std::mutex> l(mu_);
         resolved_through_.store(hi, std::memory_order_release);
         stats_.writes++;
+        size_t bucket = 0;
+        while (bucket < kCommitLatencyBoundsUs.size() &&
+               latency_us > kCommitLatencyBoundsUs[bucket]) {
+          ++bucket;
+        }
+        stats_.latency_buckets[bucket]++;
+        stats_.latency_sum_us += latency_us;
         if (s.ok()) {
           stats_.committed += hi - lo + 1;
         } else {
@@ -361,6 +435,19 @@ class Store::Impl {
   const rocksdb::Options rocks_options_;
   const std::string dir_;
   std::unique_ptr<rocksdb::DB> db_;  // null after a failed reopen
+  // Held by the committer while it replaces db_, and by control-thread
+  // calls while they use it.
+  std::mutex db_mu_;
+
+  std::string ClosedMessage() const {
+    return "lease database " + dir_ +
+           " is not open after a failed write: " + last_failure_.ToString();
+  }
+  static std::string ReservationKey(std::string_view key) {
+    std::string k(1, internal::kReservationPrefix);
+    k.append(key);
+    return k;
+  }
   // Committer thread only:
   bool broken_ = false;
   rocksdb::Status last_failure_;
@@ -373,7 +460,9 @@ class Store::Impl {
   mutable std::mutex mu_;
   std::condition_variable work_;
   std::condition_variable done_;
-  rocksdb::WriteBatch open_;                   // guarded by mu_
+  rocksdb::WriteBatch open_;  // guarded by mu_
+  // When the first Submit() of the batch in open_ came.
+  std::chrono::steady_clock::time_point group_start_;  // mu_
   CommitTicket next_ticket_;                   // last ticket handed out; mu_
   CommitTicket taken_through_ = next_ticket_;  // mu_
   bool work_pending_ = false;                  // mu_
@@ -460,6 +549,19 @@ CommitState Store::Poll(CommitTicket ticket) const {
 CommitState Store::Wait(CommitTicket ticket) { return impl_->Wait(ticket); }
 StoreStats Store::stats() const { return impl_->stats(); }
 uint64_t Store::last_sequence() const { return impl_->last_sequence(); }
+
+absl::Status Store::PutReservation(std::string_view key,
+                                   std::string_view json) {
+  return impl_->PutReservation(key, json);
+}
+absl::Status Store::DeleteReservation(std::string_view key) {
+  return impl_->DeleteReservation(key);
+}
+absl::Status Store::ForEachReservation(
+    const std::function<void(std::string_view key, std::string_view json)>& fn)
+    const {
+  return impl_->ForEachReservation(fn);
+}
 
 uint64_t Store::DiskBytes() const {
   uint64_t total = 0;

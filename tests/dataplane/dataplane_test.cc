@@ -262,7 +262,7 @@ TEST_P(DataplaneTest, DoraAcrossWorkersThroughHandoffRings) {
     ParseRelayedReply(r.frame, &p);
     ASSERT_EQ(p.msg->message_type(), MessageType::kOffer);
     const int s = static_cast<int>(p.msg->xid() / 1000);
-    EXPECT_EQ(r.tx_queue, plane_->OwnerOf(static_cast<size_t>(s)))
+    EXPECT_EQ(r.tx_queue, plane_->OwnerOf(config_->subnets[s].id))
         << "subnet " << s;
     EXPECT_TRUE(config_->subnets[s].prefix.Contains(p.msg->yiaddr()));
     offered[p.msg->xid()] = p.msg->yiaddr();
@@ -282,7 +282,7 @@ TEST_P(DataplaneTest, DoraAcrossWorkersThroughHandoffRings) {
     ASSERT_EQ(p.msg->message_type(), MessageType::kAck);
     EXPECT_EQ(p.msg->yiaddr(), offered[p.msg->xid()]);
     EXPECT_EQ(r.tx_queue,
-              plane_->OwnerOf(static_cast<size_t>(p.msg->xid() / 1000)));
+              plane_->OwnerOf(config_->subnets[p.msg->xid() / 1000].id));
     ++acks;
   }
   EXPECT_EQ(acks, kSubnets * kClients);
@@ -317,6 +317,119 @@ TEST_P(DataplaneTest, DoraAcrossWorkersThroughHandoffRings) {
     ParseRelayedReply(r.frame, &p);
     EXPECT_EQ(p.msg->yiaddr(), offered[p.msg->xid()]);
   }
+}
+
+// The control plane reaches worker state only through RunOnWorker(): it
+// runs on the owner's thread, and what it logs is committed like a poll
+// cycle's mutations (the returned ticket).
+TEST_P(DataplaneTest, ControlTasksRunOnTheOwnerAndCommit) {
+  ASSERT_TRUE(plane_->Start().ok());
+  for (int s = 0; s < kSubnets; ++s) Send(Discover(s, 0), 0);
+  std::map<uint32_t, Ipv4Address> offered;
+  for (const Received& r : Collect(kSubnets)) {
+    ParsedReply p;
+    ParseRelayedReply(r.frame, &p);
+    offered[p.msg->xid()] = p.msg->yiaddr();
+  }
+  ASSERT_EQ(offered.size(), size_t{kSubnets});
+  for (int s = 0; s < kSubnets; ++s) {
+    Send(Request(s, 0, offered[static_cast<uint32_t>(s * 1000)]), 1);
+  }
+  ASSERT_EQ(Collect(kSubnets).size(), size_t{kSubnets});
+
+  // Each worker counts its own bound leases, on its own lcore.
+  size_t bound = 0;
+  for (size_t w = 0; w < plane_->workers(); ++w) {
+    absl::StatusOr<store::CommitTicket> t =
+        plane_->RunOnWorker(w, [&](WorkerAccess& access) {
+          EXPECT_EQ(rte_lcore_id(), plane_->lcore_of(w));
+          EXPECT_EQ(access.index(), w);
+          if (access.engine() == nullptr) return;
+          access.engine()->table().ForEach(
+              [&](lease::Slot, const lease::Lease& l) {
+                bound += l.state == lease::LeaseState::kBound;
+              });
+        });
+    ASSERT_TRUE(t.ok()) << t.status();
+    EXPECT_EQ(*t, 0u) << "nothing was logged";
+  }
+  EXPECT_EQ(bound, size_t{kSubnets});
+
+  // Deleting a lease on its owner yields a ticket; once done, the record
+  // is gone from the database.
+  const Ipv4Address victim = offered[0];
+  absl::StatusOr<store::CommitTicket> t = plane_->RunOnWorker(
+      plane_->OwnerOf(config_->subnets[0].id), [&](WorkerAccess& access) {
+        EXPECT_TRUE(access.engine()->DeleteLease(victim, &access.log()));
+      });
+  ASSERT_TRUE(t.ok()) << t.status();
+  ASSERT_NE(*t, 0u);
+  EXPECT_EQ(store_->Wait(*t), store::CommitState::kDone);
+  Restart();
+  absl::StatusOr<Dataplane::RecoverResult> rec = plane_->Recover();
+  ASSERT_TRUE(rec.ok());
+  EXPECT_EQ(rec->restored, uint64_t{kSubnets - 1});
+}
+
+// A reload keeps every lease of the subnets that stay, drops those of a
+// removed subnet from memory, and serves a new subnet at once.
+TEST_P(DataplaneTest, ReloadCarriesLeasesOver) {
+  ASSERT_TRUE(plane_->Start().ok());
+  for (int s = 0; s < kSubnets; ++s) Send(Discover(s, 0), 0);
+  std::map<uint32_t, Ipv4Address> offered;
+  for (const Received& r : Collect(kSubnets)) {
+    ParsedReply p;
+    ParseRelayedReply(r.frame, &p);
+    offered[p.msg->xid()] = p.msg->yiaddr();
+  }
+  for (int s = 0; s < kSubnets; ++s) {
+    Send(Request(s, 0, offered[static_cast<uint32_t>(s * 1000)]), 1);
+  }
+  ASSERT_EQ(Collect(kSubnets).size(), size_t{kSubnets});
+
+  // Subnet index 0 (10.1.0.0/24) leaves; 10.9.0.0/24 (id 9) arrives.
+  std::string json = ConfigJson();
+  json.replace(
+      json.find(R"({"id": 1,)"), std::string(R"({"id": 1,)").size(),
+      R"({"id": 9, "subnet": "10.9.0.0/24", "pools": [{"pool": "10.9.0.10 - 10.9.0.20"}]}, {"id": 1001,)");
+  json.replace(json.find("10.1.0.0/24"), 11, "10.77.0.0/24");
+  json.replace(json.find("10.1.0.10 - 10.1.0.250"), 22,
+               "10.77.0.10 - 10.77.0.20");
+  absl::StatusOr<std::shared_ptr<const config::Config>> next =
+      config::LoadConfig(json);
+  ASSERT_TRUE(next.ok()) << next.status() << json;
+  ASSERT_TRUE(plane_->Reload(*next).ok());
+  EXPECT_EQ(plane_->last_reload_dropped(), 1u) << "the lease of 10.1.0.0/24";
+  EXPECT_EQ(plane_->config(), *next);
+
+  // RFC 2131 §4.3.1: clients of the remaining subnets get their leases
+  // back; the new subnet answers.
+  for (int s = 1; s < kSubnets; ++s) Send(Discover(s, 0), s % 2);
+  Send(RequestBuilder(MessageType::kDiscover)
+           .Xid(9000)
+           .Chaddr(Mac(90))
+           .Giaddr(Ip("10.9.0.1"))
+           .Encode(),
+       0);
+  size_t replies = 0;
+  for (const Received& r : Collect(kSubnets)) {
+    ParsedReply p;
+    ParseRelayedReply(r.frame, &p);
+    ++replies;
+    if (p.msg->xid() == 9000) {
+      EXPECT_TRUE(
+          config::Prefix::Parse("10.9.0.0/24")->Contains(p.msg->yiaddr()));
+    } else {
+      EXPECT_EQ(p.msg->yiaddr(), offered[p.msg->xid()]);
+    }
+  }
+  EXPECT_EQ(replies, size_t{kSubnets});
+
+  // Interfaces are bound at start-up: a reload may not change them.
+  std::string moved = ConfigJson();
+  moved.replace(moved.find("192.0.2.1/24"), 12, "192.0.2.9/24");
+  ASSERT_FALSE(plane_->Reload(*config::LoadConfig(moved)).ok());
+  EXPECT_EQ(plane_->config(), *next);
 }
 
 // Non-DHCP traffic and unknown relays are counted, never answered.

@@ -783,6 +783,7 @@ TEST(DropNameTest, NamesAreStableDistinctSnakeCase) {
       {Drop::kCommitFailed, "commit_failed"},
       {Drop::kTxFull, "tx_full"},
       {Drop::kNoMbuf, "no_mbuf"},
+      {Drop::kConfigChanged, "config_changed"},
   };
   ASSERT_EQ(expected.size(), static_cast<size_t>(kDropCount))
       << "a Drop was added or removed: pin its name here";

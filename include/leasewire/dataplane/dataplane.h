@@ -19,20 +19,26 @@
 // Lifetime: Create() (EAL initialised, ports probed), Recover() (tables
 // rebuilt from the store before any packet is answered), Start(), Stop().
 //
-// Thread safety: Create/Recover/Start/Stop/counters from one control
-// thread. Counters are read after Stop() (the control channel of #6 asks
-// the workers through their rings instead).
+// The control plane never reads a worker's state from its own thread: it
+// hands a function to RunOnWorker(), which the worker runs between two
+// poll cycles with a WorkerAccess to its engine, counters and mutation log.
+//
+// Thread safety: every method is for one control thread. counters() and
+// TotalCounters() only after Stop() (or before Start()); while running, ask
+// the workers with RunOnWorker().
 
 #ifndef LEASEWIRE_DATAPLANE_DATAPLANE_H_
 #define LEASEWIRE_DATAPLANE_DATAPLANE_H_
 
 #include <array>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/time/time.h"
 #include "leasewire/config/config.h"
 #include "leasewire/dataplane/packet_path.h"
 #include "leasewire/engine/engine.h"
@@ -64,6 +70,23 @@ struct WorkerCounters {
   engine::Counters engine;  // of the worker's engine
 
   WorkerCounters& operator+=(const WorkerCounters& other);
+};
+
+// A worker's state as a control task sees it, on the worker's thread.
+class WorkerAccess {
+ public:
+  virtual size_t index() const = 0;
+  // The worker's engine; null when it owns no subnet.
+  virtual engine::Engine* engine() = 0;
+  virtual const config::Config& config() const = 0;
+  virtual WorkerCounters counters() const = 0;
+  virtual lease::Seconds now() const = 0;
+  // Mutations appended here are committed with the worker's poll cycle;
+  // RunOnWorker() returns that commit's ticket.
+  virtual engine::MutationLog& log() = 0;
+
+ protected:
+  ~WorkerAccess() = default;
 };
 
 struct DataplaneOptions {
@@ -102,9 +125,37 @@ class Dataplane {
   // is held and return. Idempotent.
   void Stop();
 
+  // Runs `fn` on worker `worker`'s thread between two poll cycles and
+  // waits for it (at most `timeout`; a task that timed out still runs
+  // later). Returns the ticket of the commit holding the mutations `fn`
+  // appended to the log (0: none); store().Wait() it for durability.
+  // Before Start() (or after Stop()) `fn` runs on the calling thread and
+  // its mutations are submitted at once.
+  absl::StatusOr<store::CommitTicket> RunOnWorker(
+      size_t worker, std::function<void(WorkerAccess&)> fn,
+      absl::Duration timeout = absl::Seconds(5));
+
+  // Switches every worker to `config`: each rebuilds its engine for the
+  // subnets it owns under `config` and carries its leases over (bound,
+  // declined, released and expired records; pending offers are dropped).
+  // Leases of subnets `config` no longer has stay in the store but leave
+  // memory. Refused (nothing changes) when the interfaces differ by name
+  // or order: ports are bound at start-up.
+  absl::Status Reload(std::shared_ptr<const config::Config> config);
+  // Lease records the last Reload() could not carry over.
+  uint64_t last_reload_dropped() const { return last_reload_dropped_; }
+
+  // The config the workers serve (the control thread's copy).
+  const std::shared_ptr<const config::Config>& config() const {
+    return options_.config;
+  }
+  const std::vector<PortBinding>& ports() const { return options_.ports; }
+  store::Store& store() const { return *options_.store; }
   size_t workers() const;
-  // The worker that owns the subnet at `subnet_index` in the config.
-  size_t OwnerOf(size_t subnet_index) const;
+  unsigned lcore_of(size_t worker) const;
+  // The worker that owns the subnet with `subnet_id`: subnet ids are
+  // stable across reloads, and so is ownership.
+  size_t OwnerOf(uint32_t subnet_id) const;
   // Counters of one worker; REQUIRES: stopped (or not started).
   WorkerCounters counters(size_t worker) const;
   WorkerCounters TotalCounters() const;
@@ -113,16 +164,22 @@ class Dataplane {
 
  private:
   class Worker;
+  struct Task;
   explicit Dataplane(DataplaneOptions options);
   absl::Status Init();
   absl::Status StartPort(size_t port_index);
 
   DataplaneOptions options_;
   std::vector<std::unique_ptr<Worker>> workers_;
-  std::vector<uint16_t> owner_;  // subnet index -> worker
+  // Interface index in the config of each port (ports_[i].interface is
+  // only valid for the config at start-up).
+  std::vector<size_t> port_interface_;
+  std::vector<std::shared_ptr<Task>> abandoned_;  // see RunOnWorker()
+  uint64_t last_reload_dropped_ = 0;
   uint64_t tsc_origin_ = 0;
   uint64_t tsc_hz_ = 1;
-  bool started_ = false;
+  bool started_ = false;  // ports started
+  bool running_ = false;  // workers launched and not stopped
 };
 
 }  // namespace leasewire::dataplane

@@ -40,6 +40,7 @@ enum class Drop : uint8_t {
   kCommitFailed,        // a held reply whose commit failed
   kTxFull,              // the port's TX queue did not take the reply
   kNoMbuf,              // packet pool empty when building a reply
+  kConfigChanged,       // handed off across a reload that moved the subnet
   kCount
 };
 inline constexpr int kDropCount = static_cast<int>(Drop::kCount);

@@ -161,6 +161,13 @@ class Engine {
   // is taken.
   bool Restore(const LeaseImage& image);
 
+  // Operator's delete (control plane): the lease on `address` ends now,
+  // the address returns to its pool, and a kDelete mutation removes the
+  // record from the store. Returns false when there is no record.
+  bool DeleteLease(Ipv4Address address, MutationLog* log);
+  // The config id of the subnet a lease of this engine's table is in.
+  uint32_t SubnetIdOf(const lease::Lease& l) const;
+
   bool Owns(const config::Subnet& subnet) const;
   const lease::LeaseTable& table() const { return table_; }
   const Counters& counters() const { return counters_; }

@@ -26,6 +26,7 @@ enum class MutationKind : uint8_t {
   kRelease = 3,  // DHCPRELEASE (RFC 2131 §4.3.4)
   kDecline = 4,  // DHCPDECLINE: address in probation (§4.3.3)
   kExpire = 5,   // lifetime or probation ran out
+  kDelete = 6,   // removed by the operator: the record is deleted
 };
 std::string_view MutationKindName(MutationKind kind);
 

@@ -27,10 +27,12 @@
 #ifndef LEASEWIRE_STORE_STORE_H_
 #define LEASEWIRE_STORE_STORE_H_
 
+#include <array>
 #include <cstdint>
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -98,6 +100,12 @@ using CommitTicket = uint64_t;
 
 enum class CommitState : uint8_t { kPending, kDone, kFailed };
 
+// Upper bounds (microseconds) of the commit latency histogram buckets; a
+// last bucket counts everything slower.
+inline constexpr std::array<uint64_t, 13> kCommitLatencyBoundsUs = {
+    100,   250,   500,    1000,   2500,   5000,   10000,
+    25000, 50000, 100000, 250000, 500000, 1000000};
+
 struct StoreStats {
   uint64_t submitted = 0;       // Submit() calls
   uint64_t committed = 0;       // tickets done
@@ -108,6 +116,12 @@ struct StoreStats {
   uint64_t reclaimed = 0;       // records deleted by background reclaiming
   uint64_t reclaim_passes = 0;  // complete passes
   std::string last_error;       // of the last failed write; "" if none
+  // Commit latency of each write: from the first Submit() it carries to
+  // the end of the write (fsync included under kSync). Not cumulative per
+  // bucket: bucket i counts latencies <= kCommitLatencyBoundsUs[i] and
+  // above the previous bound; the last one those above all bounds.
+  std::array<uint64_t, kCommitLatencyBoundsUs.size() + 1> latency_buckets{};
+  uint64_t latency_sum_us = 0;
 };
 
 struct RecoverStats {
@@ -156,6 +170,17 @@ class Store {
                        RecoverStats* stats = nullptr);
 
   StoreStats stats() const;
+
+  // Reservations added at run time (leasewirectl), kept in the same
+  // database as the leases so that they survive restarts and backups.
+  // `key` names one reservation (the control layer uses "<subnet id>/<kind>
+  // /<identifier>"), `json` is its config object. Writes are fsynced.
+  absl::Status PutReservation(std::string_view key, std::string_view json);
+  // NotFound when there is no such reservation.
+  absl::Status DeleteReservation(std::string_view key);
+  absl::Status ForEachReservation(
+      const std::function<void(std::string_view key, std::string_view json)>&
+          fn) const;
   const StoreOptions& options() const { return options_; }
   // Sequence number of the last committed batch (0: none yet).
   uint64_t last_sequence() const;
