@@ -401,8 +401,13 @@ class Dataplane::Worker final : public WorkerAccess {
     }
     out->data_len = static_cast<uint16_t>(length);
     out->pkt_len = static_cast<uint32_t>(length);
-    if (log_.size() == logged) {
-      Transmit(out, port);  // OFFER, NAK, INFORM: nothing to persist
+    // Only an ACK that created or extended a lease waits for its commit.
+    // An OFFER may carry a durable change too (a DISCOVER in another
+    // subnet of this shard ends the client's binding there), but an offer
+    // promises nothing: if that change is lost, the old binding simply
+    // comes back after a restart.
+    if (log_.size() == logged || d.reply_type != wire::MessageType::kAck) {
+      Transmit(out, port);
       return;
     }
     Held& h = held_[(held_head_ + held_count_) % held_.size()];

@@ -432,6 +432,51 @@ TEST_P(DataplaneTest, ReloadCarriesLeasesOver) {
   EXPECT_EQ(plane_->config(), *next);
 }
 
+// Only ACKs wait for their commit. A client that moves to another subnet
+// of the same shard ends its binding there (a durable change) with its
+// DISCOVER; the OFFER still leaves at once: an offer promises nothing.
+TEST_P(DataplaneTest, OnlyAcksAreHeld) {
+  // Two subnets with the same owner.
+  int a = -1, b = -1;
+  for (int i = 0; i < kSubnets && b < 0; ++i) {
+    for (int j = i + 1; j < kSubnets; ++j) {
+      if (plane_->OwnerOf(config_->subnets[i].id) ==
+          plane_->OwnerOf(config_->subnets[j].id)) {
+        a = i;
+        b = j;
+        break;
+      }
+    }
+  }
+  ASSERT_GE(b, 0);
+  ASSERT_TRUE(plane_->Start().ok());
+  Send(Discover(a, 7), 0);
+  std::vector<Received> offer = Collect(1);
+  ASSERT_EQ(offer.size(), 1u);
+  ParsedReply p;
+  ParseRelayedReply(offer[0].frame, &p);
+  Send(Request(a, 7, p.msg->yiaddr()), 0);
+  ASSERT_EQ(Collect(1).size(), 1u);
+  // The same client (same chaddr) now comes through subnet b's relay.
+  Bytes moved =
+      RequestBuilder(MessageType::kDiscover)
+          .Xid(4242)
+          .Chaddr(MacAddress({2, 1, 0, 0, static_cast<uint8_t>(a), 7}))
+          .Giaddr(Giaddr(b))
+          .Encode();
+  Send(moved, 1);
+  std::vector<Received> second = Collect(1);
+  ASSERT_EQ(second.size(), 1u);
+  ParsedReply q;
+  ParseRelayedReply(second[0].frame, &q);
+  EXPECT_EQ(q.msg->message_type(), MessageType::kOffer);
+  EXPECT_TRUE(config_->subnets[b].prefix.Contains(q.msg->yiaddr()));
+  plane_->Stop();
+  const WorkerCounters total = plane_->TotalCounters();
+  EXPECT_EQ(total.held, 1u) << "only the ACK";
+  EXPECT_EQ(total.commits, 2u) << "the bind, then the release in subnet a";
+}
+
 // Non-DHCP traffic and unknown relays are counted, never answered.
 TEST_P(DataplaneTest, CountsWhatItDrops) {
   ASSERT_TRUE(plane_->Start().ok());

@@ -1,8 +1,9 @@
 // File: leasewire/dataplane/dataplane.h
 //
 // The DPDK data plane: ports, packet pools, hand-off rings and the worker
-// lcores that run the engine. Each worker owns the subnets whose index i
-// in the config has i % workers == its number; it polls its RX queue of
+// lcores that run the engine. Each worker owns the subnets whose id has
+// id % workers == its number (ids are stable across reloads, so is
+// ownership); it polls its RX queue of
 // every port and its hand-off ring, and per poll cycle:
 //
 //   rx_burst -> ClassifyFrame (packet_path.h): ARP / ping answered in place,
