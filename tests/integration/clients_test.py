@@ -436,6 +436,62 @@ class RealClientsTest(LabTestCase):
             self.assertEqual(ping.returncode, 0, ping.stdout + ping.stderr)
 
 
+class PmdTest(LabTestCase):
+    """The other ways an operator runs leasewired: net_af_xdp instead of
+    net_af_packet, and several workers handing requests to the subnet's
+    owner (net_af_packet spreads frames over its queues by flow hash)."""
+
+    def restart_with(self, **kw):
+        if SERVER_KIND == "kea":
+            self.skipTest("leasewired only")
+        self.srv.stop()
+        self.srv = self.lab.start_leasewired(LEASEWIRED, base_config(), **kw)
+
+    def test_af_xdp_serves_clients(self):
+        """RFC 2131 §3.1 over net_af_xdp: udhcpc binds a lease with the
+        configured options; ARP and ping of the server answer (RFC 826,
+        RFC 792)."""
+        port = base_config()["interfaces"][0]["name"]
+        self.restart_with(extra_args=[
+            "--device", f"{port}=net_af_xdp0,iface={self.lab.server_if}"])
+        c = Client(self.lab, "udhcpc", 0)
+        out = c.bind()
+        self.assert_lease(c.lease(), out)
+        self.lab.client_flush()
+        self.static_addr()
+        p = self.probe([{"op": "ping", "ip": SERVER_IP, "src_ip": CLIENT_IP,
+                         "count": 3}])[0]
+        self.assertEqual(p["received"], 3, "ICMP echo replies over AF_XDP")
+
+    def test_three_workers_serve_every_subnet(self):
+        """RFC 2131 §4.3.1 with 3 workers: subnets are owned by id % 3, so
+        most requests reach a worker that does not own their subnet and are
+        handed over; every relay still gets a lease from its own subnet,
+        and a directly attached client (subnet id 1, worker 1) binds."""
+        self.restart_with(workers=3)
+        self.assertIn("with 3 worker(s)", self.srv.run_log())
+        c = Client(self.lab, "dhclient", 0)
+        out = c.bind()
+        self.assert_lease(c.lease(), out)
+        self.lab.client_flush()
+        self.static_addr()
+        ops = []
+        for n in range(12):
+            giaddr = str(relay_subnet(n)[1])
+            ops.append({"op": "dora", "mac": mac(0x9000 + n),
+                        "giaddr": giaddr, "src_ip": giaddr,
+                        "src_mac": mac(0x5300 + n, "02:52:4c")})
+        for n, r in enumerate(self.probe(ops)):
+            self.assertIsNotNone(r["ack"], f"relay {n}: {r}")
+            self.assertIn(ipaddress.IPv4Address(r["ack"]["yiaddr"]),
+                          relay_subnet(n), r)
+        self.srv.stop()
+        handed = re.search(r"handed off (\d+)", self.srv.run_log())
+        self.assertIsNotNone(handed, self.srv.run_log()[-2000:])
+        self.assertGreater(int(handed.group(1)), 0,
+                           "no request crossed workers")
+
+
 class RestartTest(LabTestCase):
     """RFC 2131 §4.3.1 and §4.3.2 across a server restart: every ACKed lease
     survives, each client keeps its address, none is offered to another."""

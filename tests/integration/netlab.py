@@ -136,6 +136,9 @@ class Server:
         return self.proc.pid if self.proc else None
 
     def _start(self, timeout):
+        # Labs reuse a log file across starts: only what follows counts.
+        self._start_offset = (os.path.getsize(self.log_path)
+                              if os.path.exists(self.log_path) else 0)
         log = open(self.log_path, "ab")
         try:
             self.proc = subprocess.Popen(
@@ -149,6 +152,13 @@ class Server:
     def log(self):
         """The server's whole output so far, as text."""
         with open(self.log_path, "rb") as f:
+            return f.read().decode(errors="replace")
+
+    def run_log(self):
+        """The output of this start only (a log file may hold earlier
+        runs of the same lab)."""
+        with open(self.log_path, "rb") as f:
+            f.seek(self._start_offset)
             return f.read().decode(errors="replace")
 
     def wait_ready(self, timeout=20.0):
