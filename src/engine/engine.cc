@@ -1,6 +1,11 @@
 #include "leasewire/engine/engine.h"
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include <algorithm>
+#include <cassert>
 #include <cstring>
 
 #include "absl/hash/hash.h"
@@ -36,9 +41,67 @@ Decision MakeDecision(Action action, Reason reason) {
   return d;
 }
 
+uint64_t LoadWord(const uint8_t* p, size_t n) {
+  uint64_t v = 0;
+  std::memcpy(&v, p, n);
+  return v;
+}
+
+// Equal contents of `n` octets. Identities are mostly 6-16 octets: two
+// overlapping word compares instead of a call to memcmp.
+bool SameOctets(const uint8_t* a, const uint8_t* b, size_t n) {
+  if (n >= 8 && n <= 16) {
+    return LoadWord(a, 8) == LoadWord(b, 8) &&
+           LoadWord(a + n - 8, 8) == LoadWord(b + n - 8, 8);
+  }
+  if (n >= 4 && n < 8) {
+    return LoadWord(a, 4) == LoadWord(b, 4) &&
+           LoadWord(a + n - 4, 4) == LoadWord(b + n - 4, 4);
+  }
+  return n == 0 || std::memcmp(a, b, n) == 0;
+}
+
+// memcpy for the short, variable lengths of a reply (identities, option
+// runs): overlapping word and 16-octet moves instead of a library call.
+[[gnu::always_inline]] inline void CopyOctets(uint8_t* d, const uint8_t* s,
+                                              size_t n) {
+  if (n > 64) {
+    std::memcpy(d, s, n);
+  } else if (n >= 16) {
+    struct Block {
+      uint8_t b[16];
+    };
+    for (size_t i = 0; i + 16 < n; i += 16) {
+      std::memcpy(d + i, s + i, sizeof(Block));
+    }
+    std::memcpy(d + n - 16, s + n - 16, sizeof(Block));
+  } else if (n >= 8) {
+    const uint64_t a = LoadWord(s, 8), b = LoadWord(s + n - 8, 8);
+    std::memcpy(d, &a, 8);
+    std::memcpy(d + n - 8, &b, 8);
+  } else if (n >= 4) {
+    const uint32_t a = static_cast<uint32_t>(LoadWord(s, 4));
+    const uint32_t b = static_cast<uint32_t>(LoadWord(s + n - 4, 4));
+    std::memcpy(d, &a, 4);
+    std::memcpy(d + n - 4, &b, 4);
+  } else if (n > 0) {
+    d[0] = s[0];
+    d[n >> 1] = s[n >> 1];
+    d[n - 1] = s[n - 1];
+  }
+}
+
 bool SameBytes(std::span<const uint8_t> a, std::span<const uint8_t> b) {
-  return a.size() == b.size() &&
-         (a.empty() || std::memcmp(a.data(), b.data(), a.size()) == 0);
+  return a.size() == b.size() && SameOctets(a.data(), b.data(), a.size());
+}
+
+// l.key() == key, rejecting on the stored hash first. Both hashes are
+// HashClientKey() of their key (MakeClientKey(), Lease::SetFields()).
+bool HasKey(const Lease& l, const lease::ClientKey& key) {
+  if (l.key_hash != key.hash) return false;
+  const lease::ClientKey k = l.key();
+  return k.is_client_id == key.is_client_id && k.htype == key.htype &&
+         SameBytes(k.bytes, key.bytes);
 }
 
 Seconds ExpiryAfter(Seconds now, uint32_t lifetime) {
@@ -97,6 +160,7 @@ struct Engine::SubnetState {
   // The pool holding `a`, or -1.
   int PoolOf(Ipv4Address a) const {
     const auto& p = cfg->pools;
+    if (p.size() == 1) return p[0].Contains(a) ? 0 : -1;
     auto it = std::upper_bound(
         p.begin(), p.end(), a,
         [](Ipv4Address v, const config::Pool& x) { return v < x.first; });
@@ -122,7 +186,8 @@ struct Engine::Request {
   lease::ClientKey key;
   std::span<const uint8_t> client_id;  // empty unless >= 2 octets
   std::optional<wire::RelayAgentInfo> relay;
-  Ipv4Address server_id;  // what goes into option 54
+  std::span<const uint8_t> relay_info;  // option 82's value, as received
+  Ipv4Address server_id;                // what goes into option 54
   std::optional<Ipv4Address> override_id;
   bool mine_known = false;  // `mine` caches FindClientLease()
   Slot mine = kNoSlot;
@@ -285,7 +350,7 @@ bool Engine::AddressIsFree(const SubnetState& s, Ipv4Address a) const {
 // Pool bits follow whether a record holds its address; reserved and
 // excluded addresses stay taken for good.
 void Engine::SetHeld(SubnetState& s, Ipv4Address a, bool held) {
-  if (s.by_address.contains(a.value())) return;
+  if (!s.by_address.empty() && s.by_address.contains(a.value())) return;
   const int pool = s.PoolOf(a);
   if (pool < 0) return;
   const uint32_t offset = a.value() - s.cfg->pools[pool].first.value();
@@ -416,14 +481,22 @@ Decision Engine::Process(const DhcpMessage& msg, const Ingress& ingress,
                          std::span<uint8_t> reply, MutationLog* log) {
   const MessageType type = *msg.message_type();
   ++counters_.received[static_cast<uint8_t>(type) % 19];
-  const auto it = by_subnet_id_.find(subnet.id);
-  if (it == by_subnet_id_.end()) {
-    ++counters_.reasons[static_cast<int>(Reason::kWrongShard)];
-    return MakeDecision(Action::kDrop, Reason::kWrongShard);
+  // Requests come in runs for one subnet: the last id's state is kept.
+  if (subnet.id != last_subnet_id_ || last_subnet_ == nullptr) {
+    const auto it = by_subnet_id_.find(subnet.id);
+    if (it == by_subnet_id_.end()) {
+      ++counters_.reasons[static_cast<int>(Reason::kWrongShard)];
+      return MakeDecision(Action::kDrop, Reason::kWrongShard);
+    }
+    last_subnet_id_ = subnet.id;
+    last_subnet_ = subnets_[it->second].get();
   }
-  Request r{msg, ingress, *subnets_[it->second], now, reply, log};
+  Request r{msg, ingress, *last_subnet_, now, reply, log};
   r.type = type;
-  r.relay = msg.relay_agent_info();
+  if (const auto v = msg.Find(wire::option::kRelayAgentInfo)) {
+    r.relay_info = *v;
+    r.relay.emplace(*v);
+  }
   if (const auto id = msg.client_identifier()) r.client_id = *id;
   if (!r.client_id.empty()) {
     r.key = lease::MakeClientKey(true, 0, r.client_id);
@@ -472,8 +545,13 @@ bool Engine::IsOurServerId(const Request& r, Ipv4Address id) const {
 // client that stops sending option 61 (shared/cases CLI-01) is still
 // recognised by its hardware address.
 bool Engine::BelongsTo(const Lease& l, const Request& r) const {
+  return r.has_identity && BelongsTo(l, r, HasKey(l, r.key));
+}
+
+// The same, given whether `l` has the request's key.
+bool Engine::BelongsTo(const Lease& l, const Request& r, bool same_key) const {
   if (!r.has_identity) return false;
-  if (l.key() == r.key) return true;
+  if (same_key) return true;
   return r.client_id.empty() && l.htype == r.msg.htype() && l.hlen > 0 &&
          SameBytes(l.chaddr(), r.msg.chaddr());
 }
@@ -546,11 +624,20 @@ const OptionSet& Engine::OptionsFor(Request& r, Ipv4Address address) const {
 // Makes `address` the client's record, in state kOffered, unless another
 // client holds it. The client's record elsewhere in this shard, if any, is
 // retired, so that a client has one record. Returns kNoSlot when taken.
-Slot Engine::Claim(Request& r, Ipv4Address address, bool reserved) {
+Slot Engine::Claim(Request& r, Ipv4Address address, bool reserved,
+                   lease::PoolBitmap* taken_in, uint32_t taken_offset) {
   Slot slot = table_.FindByAddress(address);
+  bool same_key = false;  // the record at `address` has the client's key
   if (slot != kNoSlot) {
+    // A record is in the way: give the bit back first, as if Allocate()
+    // had never taken it (the paths below decide on the record alone).
+    if (taken_in != nullptr) {
+      taken_in->Release(taken_offset);
+      taken_in = nullptr;
+    }
     Lease& l = table_.at(slot);
-    const bool mine = BelongsTo(l, r);
+    same_key = HasKey(l, r.key);
+    const bool mine = BelongsTo(l, r, same_key);
     // A reservation by MAC follows the MAC even when the client-id
     // changed (shared/cases CLI-01/d).
     const bool same_hw = reserved && l.hlen == r.msg.hlen() &&
@@ -579,14 +666,15 @@ Slot Engine::Claim(Request& r, Ipv4Address address, bool reserved) {
   }
   if (slot == kNoSlot) {
     slot = table_.Insert(address, r.s.index, LeaseState::kOffered, r.Fields());
-    SetHeld(r.s, address, true);
+    // Allocate() took the bit already; taking it again would be a no-op.
+    if (taken_in == nullptr) SetHeld(r.s, address, true);
   } else {
     Lease& l = table_.at(slot);
     if (!lease::HoldsAddress(l.state)) SetHeld(r.s, address, true);
     if (l.state != LeaseState::kBound) l.state = LeaseState::kOffered;
     // The record's other fields are brought up to date by the ACK; only a
     // changed identity (CLI-01/d) is re-keyed now.
-    if (!(l.key() == r.key)) table_.Update(slot, r.Fields());
+    if (!same_key) table_.Update(slot, r.Fields());
   }
   Lease& l = table_.at(slot);
   if (reserved) l.flags |= Lease::kFlagReserved;
@@ -603,9 +691,9 @@ Slot Engine::Allocate(Request& r, const Reservation* res) {
       const auto offset = s.pools[p].Allocate();
       if (!offset) break;
       const Ipv4Address a(s.cfg->pools[p].first.value() + *offset);
-      // The bit is taken; Claim() must not find it held by anyone.
-      s.pools[p].Release(*offset);
-      const Slot slot = Claim(r, a, false);
+      // The bit stays taken for the new record; Claim() gives it back
+      // when a record of the address is in its way.
+      const Slot slot = Claim(r, a, false, &s.pools[p], *offset);
       if (slot != kNoSlot) return slot;
       s.pools[p].Take(*offset);  // a stray record holds it; skip
     }
@@ -631,31 +719,26 @@ Decision Engine::Drop(Request& r, Reason reason) {
 Decision Engine::Reply(Request& r, MessageType type, Ipv4Address yiaddr,
                        uint32_t lifetime, const OptionSet& options) {
   const DhcpMessage& msg = r.msg;
-  wire::ReplyParams p;
-  p.header = wire::ReplyHeaderFor(msg);
-  p.header.yiaddr = yiaddr;
-  p.type = type;
-  p.server_id = r.server_id;
   const bool inform = r.type == MessageType::kInform;
-  if (type == MessageType::kAck) p.header.ciaddr = msg.ciaddr();
-  if (lifetime != 0 && type != MessageType::kNak && !inform) {
-    p.lease_time = lifetime;
+  const bool lease_times =
+      lifetime != 0 && type != MessageType::kNak && !inform;
+  uint32_t renewal = 0, rebinding = 0;
+  if (lease_times) {
     // RFC 2131 §3.3: an infinite lease has infinite T1 and T2 too.
-    p.renewal_time = lifetime == config::kInfinite
-                         ? config::kInfinite
-                         : Fraction(lifetime, r.s.renew_bp);
-    p.rebinding_time = lifetime == config::kInfinite
-                           ? config::kInfinite
-                           : Fraction(lifetime, r.s.rebind_bp);
+    renewal = lifetime == config::kInfinite ? config::kInfinite
+                                            : Fraction(lifetime, r.s.renew_bp);
+    rebinding = lifetime == config::kInfinite
+                    ? config::kInfinite
+                    : Fraction(lifetime, r.s.rebind_bp);
   }
-  p.always_send = options.always_send();
   const size_t limit =
       std::min<size_t>(msg.max_message_size(), options_.port_mtu);
-  p.max_size = limit - kIpUdpHeaders;
+  const size_t max_size = limit - kIpUdpHeaders;
 
   // Addressing, RFC 2131 §4.1 (and §4.3.5 for INFORM).
   Decision d = MakeDecision(Action::kReply, Reason::kNone);
   d.reply_type = type;
+  uint16_t broadcast_flag = 0;  // set in the reply's flags
   const Ipv4Address giaddr = msg.giaddr();
   const Ipv4Address ciaddr = msg.ciaddr();
   const bool relayed = !giaddr.IsZero();
@@ -681,7 +764,7 @@ Decision Engine::Reply(Request& r, MessageType type, Ipv4Address yiaddr,
     // A NAK is broadcast, or sent to the relay with B set (§4.3.2).
     if (relayed) {
       to_relay();
-      p.header.flags |= wire::kBroadcastFlag;
+      broadcast_flag = wire::kBroadcastFlag;
     } else {
       to_broadcast();
     }
@@ -690,7 +773,7 @@ Decision Engine::Reply(Request& r, MessageType type, Ipv4Address yiaddr,
       to_unicast(ciaddr, r.in.eth_src);
     } else if (relayed) {
       to_relay();
-      p.header.flags |= wire::kBroadcastFlag;
+      broadcast_flag = wire::kBroadcastFlag;
     } else {
       to_unicast(r.in.ip_src, r.in.eth_src);
     }
@@ -712,26 +795,85 @@ Decision Engine::Reply(Request& r, MessageType type, Ipv4Address yiaddr,
     if (v.empty() && code == wire::option::kSubnetMask) return s.netmask;
     return v;
   };
+  const auto params = [&] {
+    wire::ReplyParams p;
+    p.header = wire::ReplyHeaderFor(msg);
+    p.header.yiaddr = yiaddr;
+    p.header.flags |= broadcast_flag;
+    p.type = type;
+    p.server_id = r.server_id;
+    if (type == MessageType::kAck) p.header.ciaddr = ciaddr;
+    if (lease_times) {
+      p.lease_time = lifetime;
+      p.renewal_time = renewal;
+      p.rebinding_time = rebinding;
+    }
+    p.always_send = options.always_send();
+    p.max_size = max_size;
+    return p;
+  };
+
   RenderedOptions* cached = nullptr;
   if (type != MessageType::kNak) {
-    cached = FindRendered(options, msg.parameter_request_list());
-    if (cached != nullptr && cached->set == &options) {
-      p.rendered = {cached->bytes.data(), cached->size};
+    cached = FindRendered(options, r.s, msg.parameter_request_list());
+  }
+  const bool hit = cached != nullptr && cached->set == &options;
+
+  // The common case (an OFFER or ACK with lease times, options seen
+  // before): the reply is laid out from the cached rendering.
+  if (hit && lease_times && broadcast_flag == 0) {
+    const size_t n = WriteCachedReply(r, type, yiaddr, lifetime, renewal,
+                                      rebinding, *cached, max_size);
+    if (n != 0) {
+#ifndef NDEBUG
+      // Debug builds (and so the sanitizer runs of every test) check that
+      // the shortcut writes what BuildReply() would.
+      std::vector<uint8_t> slow(r.out.size());
+      const wire::ReplyResult check =
+          wire::BuildReply(msg, params(), lookup, slow);
+      assert(check.size == n && check.dropped == 0);
+      assert(std::memcmp(slow.data(), r.out.data(), n) == 0);
+#endif
+      ++counters_.sent[static_cast<uint8_t>(type)];
+      d.reply_size = n;
+      return d;
     }
+  }
+
+  wire::ReplyParams p = params();
+  if (hit) {
+    p.rendered = {cached->bytes.data() + cached->mask_size, cached->size};
   }
   const wire::ReplyResult result = wire::BuildReply(msg, p, lookup, r.out);
   if (result.size == 0) return Drop(r, Reason::kReplyTooLarge);
-  if (cached != nullptr && cached->set != &options && result.dropped == 0) {
-    // Remember a complete rendering for the next client with this list.
+  if (cached != nullptr && !hit && result.dropped == 0) {
+    // Remember a complete rendering for the next client with this list:
+    // option 1 (written before 61) and the requested options after it.
     const size_t n = result.rendered_end - result.rendered_begin;
     const auto prl = msg.parameter_request_list();
-    if (n <= cached->bytes.size()) {
+    const auto wanted = [&](uint8_t code) {
+      return std::find(prl.begin(), prl.end(), code) != prl.end() ||
+             std::find(p.always_send.begin(), p.always_send.end(), code) !=
+                 p.always_send.end();
+    };
+    const std::span<const uint8_t> mask =
+        wanted(wire::option::kSubnetMask) ? lookup(wire::option::kSubnetMask)
+                                          : std::span<const uint8_t>();
+    const size_t mask_size = mask.empty() ? 0 : mask.size() + 2;
+    if (mask.size() <= 255 && mask_size + n <= cached->bytes.size()) {
       cached->set = &options;
+      cached->subnet = &r.s;
       cached->prl_size = static_cast<uint8_t>(prl.size());
       std::copy(prl.begin(), prl.end(), cached->prl.begin());
+      cached->mask_size = static_cast<uint8_t>(mask_size);
+      if (mask_size != 0) {
+        cached->bytes[0] = wire::option::kSubnetMask;
+        cached->bytes[1] = static_cast<uint8_t>(mask.size());
+        std::memcpy(cached->bytes.data() + 2, mask.data(), mask.size());
+      }
       cached->size = static_cast<uint16_t>(n);
-      std::memcpy(cached->bytes.data(), r.out.data() + result.rendered_begin,
-                  n);
+      std::memcpy(cached->bytes.data() + mask_size,
+                  r.out.data() + result.rendered_begin, n);
     }
   }
   counters_.options_dropped += result.dropped;
@@ -740,21 +882,139 @@ Decision Engine::Reply(Request& r, MessageType type, Ipv4Address yiaddr,
   return d;
 }
 
-// The cache slot for (set, prl): a hit when its `set` is `&set`, else the
-// slot to fill. nullptr when the list is too long to cache.
-Engine::RenderedOptions* Engine::FindRendered(const OptionSet& set,
-                                              std::span<const uint8_t> prl) {
-  if (prl.size() > RenderedOptions{}.prl.size()) return nullptr;
-  // FNV-1a over the list, seeded with the set's address: a few
-  // instructions per octet, and collisions only cost a re-render.
-  uint64_t h = 14695981039346656037ull ^ reinterpret_cast<uintptr_t>(&set);
-  for (const uint8_t code : prl) h = (h ^ code) * 1099511628211ull;
-  h ^= h >> 29;
-  RenderedOptions& e = rendered_[h % kRenderedSlots];
-  if (e.set == &set && e.prl_size == prl.size() &&
-      std::equal(prl.begin(), prl.end(), e.prl.begin())) {
-    return &e;
+// BuildReply()'s layout for an OFFER or ACK whose options are all in
+// `c`: the request's header fields, 53, 54, 51, 58, 59, 1, 61 echoed, the
+// rendered options, 82 echoed, END, padding. Returns 0, having written
+// nothing that matters, when the reply would not fit whole in `max_size`
+// (BuildReply() then decides what to leave out).
+size_t Engine::WriteCachedReply(const Request& r, MessageType type,
+                                Ipv4Address yiaddr, uint32_t lifetime,
+                                uint32_t renewal, uint32_t rebinding,
+                                const RenderedOptions& c,
+                                size_t max_size) const {
+  const DhcpMessage& msg = r.msg;
+  const size_t relay_size = r.relay_info.size();
+  const size_t id_size = r.client_id.size();
+  if (relay_size > 255 || id_size > 255) return 0;  // RFC 3396 splitting
+  constexpr size_t kFixedOptions = 3 + 6 + 3 * 6;   // 53, 54, 51, 58, 59
+  const size_t end = wire::kOptionsOffset + kFixedOptions + c.mask_size +
+                     (id_size != 0 ? id_size + 2 : 0) + c.size +
+                     (r.relay ? relay_size + 2 : 0);
+  const size_t room = std::min(r.out.size(), max_size);
+  if (end + 1 > room) return 0;
+
+  uint8_t* const out = r.out.data();
+  const uint8_t* const in = msg.payload().data();
+  // op .. chaddr: the request's, with op, hops, secs, ciaddr (kept for an
+  // ACK only), yiaddr and siaddr rewritten (RFC 2131 Table 3).
+  std::memcpy(out, in, wire::kSnameOffset);
+  out[0] = wire::kBootReply;
+  out[3] = 0;
+  out[8] = out[9] = 0;
+  if (type != MessageType::kAck) std::memset(out + 12, 0, 4);
+  yiaddr.Store(out + 16);
+  std::memset(out + 20, 0, 4);
+  // sname and file: 192 zero octets in 16-octet stores (a memset of
+  // this size becomes a `rep stos`, slower to start than the stores).
+  static_assert(wire::kSnameSize + wire::kFileSize == 12 * 16);
+#if defined(__SSE2__)
+  const __m128i zero = _mm_setzero_si128();
+  auto* z = reinterpret_cast<__m128i*>(out + wire::kSnameOffset);
+  // Written out: GCC turns a loop back into the memset.
+  _mm_storeu_si128(z + 0, zero);
+  _mm_storeu_si128(z + 1, zero);
+  _mm_storeu_si128(z + 2, zero);
+  _mm_storeu_si128(z + 3, zero);
+  _mm_storeu_si128(z + 4, zero);
+  _mm_storeu_si128(z + 5, zero);
+  _mm_storeu_si128(z + 6, zero);
+  _mm_storeu_si128(z + 7, zero);
+  _mm_storeu_si128(z + 8, zero);
+  _mm_storeu_si128(z + 9, zero);
+  _mm_storeu_si128(z + 10, zero);
+  _mm_storeu_si128(z + 11, zero);
+#else
+  std::memset(out + wire::kSnameOffset, 0, wire::kSnameSize + wire::kFileSize);
+#endif
+  wire::StoreBe32(out + wire::kFixedHeaderSize, wire::kMagicCookie);
+
+  uint8_t* o = out + wire::kOptionsOffset;
+  o[0] = wire::option::kMessageType;
+  o[1] = 1;
+  o[2] = static_cast<uint8_t>(type);
+  o[3] = wire::option::kServerIdentifier;
+  o[4] = 4;
+  r.server_id.Store(o + 5);
+  o[9] = wire::option::kLeaseTime;
+  o[10] = 4;
+  wire::StoreBe32(o + 11, lifetime);
+  o[15] = wire::option::kRenewalTime;
+  o[16] = 4;
+  wire::StoreBe32(o + 17, renewal);
+  o[21] = wire::option::kRebindingTime;
+  o[22] = 4;
+  wire::StoreBe32(o + 23, rebinding);
+  o += kFixedOptions;
+  // RFC 2132 §3.3: the mask before the routers; RFC 6842: 61 after it.
+  CopyOctets(o, c.bytes.data(), c.mask_size);
+  o += c.mask_size;
+  if (id_size != 0) {
+    o[0] = wire::option::kClientIdentifier;
+    o[1] = static_cast<uint8_t>(id_size);
+    CopyOctets(o + 2, r.client_id.data(), id_size);
+    o += id_size + 2;
   }
+  CopyOctets(o, c.bytes.data() + c.mask_size, c.size);
+  o += c.size;
+  if (r.relay) {
+    // RFC 3046 §2.2: echoed whole, last.
+    o[0] = wire::option::kRelayAgentInfo;
+    o[1] = static_cast<uint8_t>(relay_size);
+    CopyOctets(o + 2, r.relay_info.data(), relay_size);
+    o += relay_size + 2;
+  }
+  *o++ = wire::option::kEnd;
+  size_t size = static_cast<size_t>(o - out);
+  const size_t padded = std::min(room, wire::kMinBootpSize);
+  if (size < padded) {
+    std::memset(o, 0, padded - size);
+    size = padded;
+  }
+  return size;
+}
+
+// The cache slot for (set, subnet, prl): a hit when its `set` is `&set`,
+// else the slot to fill. nullptr when the list is too long to cache.
+Engine::RenderedOptions* Engine::FindRendered(const OptionSet& set,
+                                              const SubnetState& subnet,
+                                              std::span<const uint8_t> prl) {
+  const size_t n = prl.size();
+  if (n > RenderedOptions{}.prl.size()) return nullptr;
+  const auto matches = [&](const RenderedOptions& e) {
+    return e.set == &set && e.subnet == &subnet && e.prl_size == n &&
+           SameOctets(e.prl.data(), prl.data(), n);
+  };
+  // Clients of one model come in runs (a lease storm after a power cut):
+  // the slot of the previous reply usually matches without hashing.
+  if (last_rendered_ != nullptr && matches(*last_rendered_)) {
+    return last_rendered_;
+  }
+  // A multiplicative hash over the list in words, seeded with the set's
+  // address; collisions only cost a re-render.
+  constexpr uint64_t kMul = 0x9e3779b97f4a7c15ull;
+  const uint8_t* p = prl.data();
+  uint64_t h = (reinterpret_cast<uintptr_t>(&set) ^ n) * kMul;
+  if (n >= 8) {
+    for (size_t i = 0; i + 8 <= n; i += 8) h = (h ^ LoadWord(p + i, 8)) * kMul;
+    h = (h ^ LoadWord(p + n - 8, 8)) * kMul;
+  } else if (n >= 4) {
+    h = (h ^ LoadWord(p, 4) ^ (LoadWord(p + n - 4, 4) << 32)) * kMul;
+  } else {
+    for (size_t i = 0; i < n; ++i) h = (h ^ p[i]) * kMul;
+  }
+  RenderedOptions& e = rendered_[(h >> 32) % kRenderedSlots];
+  last_rendered_ = &e;
+  if (matches(e)) return &e;
   e.set = nullptr;  // a miss: the caller refills the slot
   return &e;
 }
@@ -789,7 +1049,7 @@ Decision Engine::Ack(Request& r, Slot slot, uint32_t lifetime) {
   }
   // A client that stops sending option 61 (CLI-01/c) keeps the identity
   // its lease was bound with.
-  bool same_key = l.key() == r.key;
+  bool same_key = HasKey(l, r.key);
   if (r.client_id.empty() && l.client_id_len > 0) {
     f.client_id = keep(l.client_id());
     f.key_hash = l.key_hash;

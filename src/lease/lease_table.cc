@@ -4,7 +4,20 @@
 
 namespace leasewire::lease {
 
-LeaseTable::LeaseTable() : clients_(0, KeyHash{this}, KeyEq{this}) {}
+namespace {
+
+constexpr uint64_t kFreeEntry = ~uint64_t{0};
+
+uint64_t MakeEntry(uint32_t hash, Slot slot) {
+  return (uint64_t{hash} << 32) | slot;
+}
+Slot EntrySlot(uint64_t e) { return static_cast<Slot>(e); }
+uint32_t EntryHash(uint64_t e) { return static_cast<uint32_t>(e >> 32); }
+bool IsFree(uint64_t e) { return EntrySlot(e) == kNoSlot; }
+
+}  // namespace
+
+LeaseTable::LeaseTable() = default;
 
 void LeaseTable::AddRange(Ipv4Address first, Ipv4Address last) {
   Range r{first.value(), last.value(), {}};
@@ -38,8 +51,62 @@ Slot LeaseTable::FindByAddress(Ipv4Address address) const {
 }
 
 Slot LeaseTable::FindByClient(const ClientKey& key) const {
-  const auto it = clients_.find(key);
-  return it == clients_.end() ? kNoSlot : *it;
+  if (clients_.empty()) return kNoSlot;
+  const uint32_t hash = key.hash != 0 ? key.hash : HashClientKey(key);
+  const size_t mask = clients_.size() - 1;
+  for (size_t i = hash & mask;; i = (i + 1) & mask) {
+    const uint64_t e = clients_[i];
+    if (IsFree(e)) return kNoSlot;
+    if (EntryHash(e) == hash && at(EntrySlot(e)).key() == key) {
+      return EntrySlot(e);
+    }
+  }
+}
+
+size_t LeaseTable::FindClientEntry(Slot slot) const {
+  if (clients_.empty()) return kNoEntry;
+  const uint32_t hash = at(slot).key_hash;
+  const size_t mask = clients_.size() - 1;
+  for (size_t i = hash & mask;; i = (i + 1) & mask) {
+    const uint64_t e = clients_[i];
+    if (IsFree(e)) return kNoEntry;
+    if (EntrySlot(e) == slot) return i;
+  }
+}
+
+void LeaseTable::EraseClientEntry(size_t i) {
+  // Backward-shift deletion: later entries of the probe run move up so
+  // that no look-up stops early at the hole.
+  const size_t mask = clients_.size() - 1;
+  size_t hole = i;
+  for (size_t j = (i + 1) & mask;; j = (j + 1) & mask) {
+    const uint64_t e = clients_[j];
+    if (IsFree(e)) break;
+    const size_t home = EntryHash(e) & mask;
+    // Move e into the hole unless its home lies cyclically in (hole, j].
+    const bool stays =
+        hole <= j ? (home > hole && home <= j) : (home > hole || home <= j);
+    if (!stays) {
+      clients_[hole] = e;
+      hole = j;
+    }
+  }
+  clients_[hole] = kFreeEntry;
+  --client_count_;
+}
+
+void LeaseTable::GrowClients() {
+  // At most 3/4 full, so that a miss probes a few entries.
+  const size_t size = clients_.empty() ? 16 : clients_.size() * 2;
+  std::vector<uint64_t> old(size, kFreeEntry);
+  old.swap(clients_);
+  const size_t mask = size - 1;
+  for (const uint64_t e : old) {
+    if (IsFree(e)) continue;
+    size_t i = EntryHash(e) & mask;
+    while (!IsFree(clients_[i])) i = (i + 1) & mask;
+    clients_[i] = e;
+  }
 }
 
 bool LeaseTable::live(Slot slot) const {
@@ -60,20 +127,35 @@ Slot LeaseTable::NewSlot() {
 }
 
 void LeaseTable::IndexClient(Slot slot) {
+  if ((client_count_ + 1) * 4 > clients_.size() * 3) GrowClients();
   // A key has one entry: the newest record with it replaces the old one.
-  const auto [it, inserted] = clients_.insert(slot);
-  if (!inserted && *it != slot) {
-    clients_.erase(it);
-    clients_.insert(slot);
+  const ClientKey key = at(slot).key();
+  const uint32_t hash = key.hash;
+  const size_t mask = clients_.size() - 1;
+  for (size_t i = hash & mask;; i = (i + 1) & mask) {
+    const uint64_t e = clients_[i];
+    if (IsFree(e)) {
+      clients_[i] = MakeEntry(hash, slot);
+      ++client_count_;
+      return;
+    }
+    if (EntryHash(e) == hash &&
+        (EntrySlot(e) == slot || at(EntrySlot(e)).key() == key)) {
+      clients_[i] = MakeEntry(hash, slot);
+      return;
+    }
   }
 }
 
 bool LeaseTable::IsIndexedClient(Slot slot) const {
-  return FindByClient(at(slot).key()) == slot;
+  // At most one entry per key, so the record's own slot is in the index
+  // exactly when a look-up of its key finds it.
+  return FindClientEntry(slot) != kNoEntry;
 }
 
 void LeaseTable::UnindexClient(Slot slot) {
-  if (IsIndexedClient(slot)) clients_.erase(slot);
+  const size_t i = FindClientEntry(slot);
+  if (i != kNoEntry) EraseClientEntry(i);
 }
 
 Slot LeaseTable::Insert(Ipv4Address address, uint16_t subnet, LeaseState state,
@@ -124,8 +206,7 @@ size_t LeaseTable::MemoryUsage() const {
                  live_.capacity() * sizeof(uint64_t) +
                  free_slots_.capacity() * sizeof(Slot);
   for (const Range& r : ranges_) bytes += r.slots.capacity() * sizeof(Slot);
-  // flat_hash_set: one slot and one control byte per bucket.
-  bytes += clients_.bucket_count() * (sizeof(Slot) + 1);
+  bytes += clients_.capacity() * sizeof(uint64_t);
   bytes +=
       other_addresses_.bucket_count() * (sizeof(std::pair<uint32_t, Slot>) + 1);
   ForEach([&bytes](Slot, const Lease& l) {

@@ -202,10 +202,15 @@ class Engine {
 
   lease::Slot FindClientLease(Request& r) const;
   bool BelongsTo(const lease::Lease& l, const Request& r) const;
+  bool BelongsTo(const lease::Lease& l, const Request& r, bool same_key) const;
   const config::Reservation* FindReservation(Request& r) const;
   const config::Reservation* LookUpReservation(const Request& r) const;
   lease::Slot Allocate(Request& r, const config::Reservation* res);
-  lease::Slot Claim(Request& r, Ipv4Address address, bool reserved);
+  // `taken_in`: the pool whose bit `taken_offset` (the address's)
+  // Allocate() has taken for this claim.
+  lease::Slot Claim(Request& r, Ipv4Address address, bool reserved,
+                    lease::PoolBitmap* taken_in = nullptr,
+                    uint32_t taken_offset = 0);
   uint32_t Lifetime(const Request& r, const config::Reservation* res) const;
   bool IsOurServerId(const Request& r, Ipv4Address id) const;
   const config::OptionSet& OptionsFor(Request& r, Ipv4Address address) const;
@@ -222,22 +227,36 @@ class Engine {
   // Options rendered for a (option set, parameter request list) pair, so
   // that the many clients sending the same list get a copy (CPEs of one
   // model ask for the same options).
+  // `bytes` holds option 1 as sent before 61 (mask_size octets, 0 when not
+  // sent), then the options sent after 61 (size octets), so that a reply
+  // needs no option look-up at all (WriteCachedReply()).
   struct RenderedOptions {
     const config::OptionSet* set = nullptr;
+    const SubnetState* subnet = nullptr;  // its netmask is option 1's default
     uint8_t prl_size = 0;
+    uint8_t mask_size = 0;
     uint16_t size = 0;
     std::array<uint8_t, 32> prl;
     std::array<uint8_t, 480> bytes;
   };
   static constexpr size_t kRenderedSlots = 64;
   RenderedOptions* FindRendered(const config::OptionSet& set,
+                                const SubnetState& subnet,
                                 std::span<const uint8_t> prl);
+  size_t WriteCachedReply(const Request& r, wire::MessageType type,
+                          Ipv4Address yiaddr, uint32_t lifetime,
+                          uint32_t renewal, uint32_t rebinding,
+                          const RenderedOptions& c, size_t max_size) const;
 
   std::shared_ptr<const config::Config> config_;
   EngineOptions options_;
   std::vector<RenderedOptions> rendered_;
+  RenderedOptions* last_rendered_ = nullptr;  // FindRendered()'s last slot
   std::vector<std::unique_ptr<SubnetState>> subnets_;  // shard-local index
   absl::flat_hash_map<uint32_t, uint16_t> by_subnet_id_;
+  // Process()'s look-up of by_subnet_id_, kept for the next request.
+  uint32_t last_subnet_id_ = 0;
+  SubnetState* last_subnet_ = nullptr;
   lease::LeaseTable table_;
   lease::TimerWheel wheel_;
   Counters counters_;

@@ -23,7 +23,6 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
-#include "absl/container/flat_hash_set.h"
 #include "leasewire/lease/lease.h"
 
 namespace leasewire::lease {
@@ -92,32 +91,6 @@ class LeaseTable {
     std::vector<Slot> slots;
   };
 
-  // Hash and equality over slots that look at the records' client keys,
-  // with heterogeneous lookup by ClientKey.
-  struct KeyHash {
-    using is_transparent = void;
-    const LeaseTable* table;
-    size_t operator()(Slot s) const { return table->at(s).key_hash; }
-    size_t operator()(const ClientKey& k) const {
-      return k.hash != 0 ? k.hash : HashClientKey(k);
-    }
-  };
-  struct KeyEq {
-    using is_transparent = void;
-    const LeaseTable* table;
-    // Two slots are equal when their records have the same client key, so
-    // inserting a slot finds the entry of any other record with its key.
-    bool operator()(Slot a, Slot b) const {
-      return a == b || table->at(a).key() == table->at(b).key();
-    }
-    bool operator()(Slot a, const ClientKey& k) const {
-      return table->at(a).key() == k;
-    }
-    bool operator()(const ClientKey& k, Slot a) const {
-      return table->at(a).key() == k;
-    }
-  };
-
   Slot* AddressEntry(Ipv4Address address);
   const Slot* AddressEntry(Ipv4Address address) const;
   Slot NewSlot();
@@ -129,7 +102,18 @@ class LeaseTable {
   size_t size_ = 0;
   std::vector<Range> ranges_;  // sorted by first
   absl::flat_hash_map<uint32_t, Slot> other_addresses_;
-  absl::flat_hash_set<Slot, KeyHash, KeyEq> clients_;
+  // The client index: open addressing with linear probing over a
+  // power-of-two array of (key hash << 32 | slot) entries, kNoSlot in the
+  // low half when free. The hash beside the slot lets a probe skip other
+  // keys, and a resize move entries, without reading their records; a
+  // probe reads one cache line where a separate control array would cost
+  // two.
+  static constexpr size_t kNoEntry = ~size_t{0};
+  size_t FindClientEntry(Slot slot) const;  // kNoEntry: not indexed
+  void EraseClientEntry(size_t i);
+  void GrowClients();
+  std::vector<uint64_t> clients_;
+  size_t client_count_ = 0;
 };
 
 }  // namespace leasewire::lease
