@@ -8,7 +8,8 @@
 #   demo   build + what the live demo and the real-client tests drive:
 #          iproute2, ethtool, ping, arping, dhclient, udhcpc, dhcpcd, Kea (kea-dhcp4 and
 #          perfdhcp, which Debian ships in kea-admin), scapy, tshark,
-#          faketime (the clock-step edge case)
+#          faketime (the clock-step edge case), prometheus (for promtool;
+#          its service is disabled)
 #   all    every group above
 #
 # Needs root only when something is missing.
@@ -19,7 +20,8 @@ BUILD_PKGS=(
   clang-14 libclang-rt-14-dev clang-format
   libdpdk-dev librocksdb-dev libabsl-dev
   libgtest-dev libgmock-dev libbenchmark-dev
-  nlohmann-json3-dev libspdlog-dev libcli11-dev libpcap-dev
+  nlohmann-json3-dev libspdlog-dev libcli11-dev libpcap-dev libcpp-httplib-dev
+  libssl-dev
   python3
 )
 
@@ -30,7 +32,7 @@ DEMO_PKGS=(
   iproute2 ethtool iputils-ping arping
   isc-dhcp-client udhcpc dhcpcd-base
   kea-dhcp4-server kea-admin
-  python3-scapy tshark faketime
+  python3-scapy tshark faketime prometheus
 )
 
 usage() {
@@ -82,3 +84,18 @@ echo "install-deps: apt-get install ${missing[*]}"
 DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
   "${missing[@]}"
 echo "install-deps: installed ${missing[*]}"
+
+# Two packages bring services nobody asked for: prometheus is here for
+# promtool (the metrics tests check leasewired's exposition with it), Kea
+# for the benchmarks, which start their own kea-dhcp4. Keep their daemons
+# off on a host with systemd.
+for pkg in "${missing[@]}"; do
+  case "$pkg" in
+    prometheus | kea-dhcp4-server) ;;
+    *) continue ;;
+  esac
+  if command -v systemctl >/dev/null && [[ -d /run/systemd/system ]]; then
+    echo "install-deps: disabling the $pkg service (not used as a service)"
+    systemctl disable --now "$pkg" || true
+  fi
+done

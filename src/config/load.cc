@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <array>
 #include <memory>
+#include <string>
 #include <utility>
 
 #include "absl/container/flat_hash_map.h"
@@ -208,6 +209,109 @@ absl::Status ReadLeaseDatabase(const Node& node, LeaseDatabase* out) {
   return absl::OkStatus();
 }
 
+// "host:port" or "[v6]:port" with a port number 0-65535.
+absl::Status CheckHostPort(const Node& node, const std::string& text) {
+  const size_t colon = text.rfind(':');
+  const std::string form =
+      absl::StrCat("\"", text, "\" is not \"host:port\" (127.0.0.1:9167)");
+  if (colon == std::string::npos || colon == 0) return node.Error(form);
+  const std::string host = text.substr(0, colon);
+  const std::string port = text.substr(colon + 1);
+  if (port.empty() || port.size() > 5 ||
+      !std::all_of(port.begin(), port.end(),
+                   [](char c) { return c >= '0' && c <= '9'; }) ||
+      std::stoul(port) > 65535) {
+    return node.Error(absl::StrCat(form, ": bad port \"", port, "\""));
+  }
+  if (host.front() == '[' ? host.back() != ']' || host.size() < 3
+                          : host.find(':') != std::string::npos) {
+    return node.Error(
+        absl::StrCat(form, ": write an IPv6 address in brackets ([::1]:9167)"));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ReadControl(const Node& node, Control* out) {
+  LW_RETURN_IF_ERROR(
+      node.ExpectObject({"socket", "socket-mode", "metrics", "tcp"}));
+  if (std::optional<Node> n = node.Get("socket")) {
+    LW_RETURN_IF_ERROR(n->Read(&out->socket));
+    if (out->socket.empty() || out->socket.front() != '/') {
+      return n->Error(
+          absl::StrCat("\"", out->socket, "\" is not an absolute path"));
+    }
+    // sockaddr_un::sun_path holds 108 octets with the terminating NUL.
+    if (out->socket.size() > 107) {
+      return n->Error(absl::StrCat("path has ", out->socket.size(),
+                                   " characters; a Unix socket path may have "
+                                   "at most 107"));
+    }
+  }
+  if (std::optional<Node> n = node.Get("socket-mode")) {
+    std::string text;
+    LW_RETURN_IF_ERROR(n->Read(&text));
+    const bool octal = !text.empty() && text.size() <= 4 &&
+                       std::all_of(text.begin(), text.end(),
+                                   [](char c) { return c >= '0' && c <= '7'; });
+    if (!octal) {
+      return n->Error(absl::StrCat(
+          "\"", text, "\" is not an octal mode such as \"0600\" or \"0660\""));
+    }
+    out->socket_mode = static_cast<uint32_t>(std::stoul(text, nullptr, 8));
+    if (out->socket_mode > 0777) {
+      return n->Error(absl::StrCat("\"", text,
+                                   "\" has bits beyond 0777 (no setuid, "
+                                   "setgid or sticky bit on a socket)"));
+    }
+    if ((out->socket_mode & 0600) != 0600) {
+      return n->Error(absl::StrCat("\"", text,
+                                   "\" denies the owner read and write; the "
+                                   "owner needs 0600"));
+    }
+    // Connecting takes write permission: o+w would let every local user
+    // delete leases and stop the server.
+    if ((out->socket_mode & 0002) != 0) {
+      return n->Error(absl::StrCat(
+          "\"", text,
+          "\" lets every local user control the server; give access to a "
+          "group instead (\"0660\" and chgrp the socket's directory)"));
+    }
+  }
+  if (std::optional<Node> n = node.Get("metrics")) {
+    if (n->value().is_null()) {
+      out->metrics.clear();
+    } else {
+      LW_RETURN_IF_ERROR(n->Read(&out->metrics));
+      if (!out->metrics.empty()) {
+        LW_RETURN_IF_ERROR(CheckHostPort(*n, out->metrics));
+      }
+    }
+  }
+  if (std::optional<Node> n = node.Get("tcp")) {
+    if (!n->value().is_null()) {
+      LW_RETURN_IF_ERROR(n->Read(&out->tcp));
+      if (!out->tcp.empty() &&
+          std::all_of(out->tcp.begin(), out->tcp.end(),
+                      [](char c) { return c >= '0' && c <= '9'; })) {
+        out->tcp = absl::StrCat("127.0.0.1:", out->tcp);
+      }
+      if (!out->tcp.empty()) {
+        LW_RETURN_IF_ERROR(CheckHostPort(*n, out->tcp));
+        const std::string host = out->tcp.substr(0, out->tcp.rfind(':'));
+        if (!Ipv4Address::Parse(host).has_value()) {
+          return n->Error(absl::StrCat("\"", host,
+                                       "\" is not an IPv4 address (the "
+                                       "control port listens on IPv4 only)"));
+        }
+        if (out->tcp.substr(out->tcp.rfind(':') + 1) == "0") {
+          return n->Error("port 0: give the port leasewirectl should use");
+        }
+      }
+    }
+  }
+  return absl::OkStatus();
+}
+
 absl::Status ReadGlobals(const Node& root, Config* config) {
   if (std::optional<Node> n = root.Get("interfaces")) {
     LW_RETURN_IF_ERROR(ReadInterfaces(*n, config));
@@ -244,9 +348,8 @@ absl::Status ReadGlobals(const Node& root, Config* config) {
   if (std::optional<Node> n = root.Get("lease-database")) {
     LW_RETURN_IF_ERROR(ReadLeaseDatabase(*n, &config->lease_database));
   }
-  // Read by the control layer (#6); only its shape is checked here.
   if (std::optional<Node> n = root.Get("control")) {
-    if (!n->value().is_object()) return n->Error("expected an object");
+    LW_RETURN_IF_ERROR(ReadControl(*n, &config->control));
   }
   return absl::OkStatus();
 }

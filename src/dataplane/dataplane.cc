@@ -539,12 +539,19 @@ absl::Status Dataplane::Init() {
   tsc_hz_ = rte_get_tsc_hz();
   tsc_origin_ = rte_get_tsc_cycles();
   const size_t n = options_.worker_lcores.size();
+  // By name: the bindings may point into another snapshot of the same
+  // file (leasewired merges runtime reservations into it).
   for (const PortBinding& p : options_.ports) {
-    if (p.interface == nullptr) {
-      return absl::InvalidArgumentError("every port needs its interface");
+    const config::Interface* own =
+        p.interface == nullptr
+            ? nullptr
+            : options_.config->FindInterface(p.interface->name);
+    if (own == nullptr) {
+      return absl::InvalidArgumentError(
+          "a port is bound to an interface the config does not have");
     }
     port_interface_.push_back(
-        static_cast<size_t>(p.interface - options_.config->interfaces.data()));
+        static_cast<size_t>(own - options_.config->interfaces.data()));
   }
   for (size_t w = 0; w < n; ++w) {
     workers_.push_back(std::make_unique<Worker>(*this, static_cast<uint16_t>(w),

@@ -2,28 +2,36 @@
 //
 //   leasewired --config FILE [--device NAME=SPEC]... [--workers N]
 //              [--lease-dir DIR] [--durability sync|async]
-//              [--eal-args "ARGS"] [--log-level LEVEL]
+//              [--eal-args "ARGS"] [--control-socket PATH]
+//              [--log-level LEVEL]
 //   leasewired --check-config FILE
 //   leasewired --version | --help
 //
 // Serving: loads the config, initialises DPDK, opens the lease database,
-// rebuilds the lease tables from it, starts the workers and logs
-// "serving ..." on stderr. SIGTERM or SIGINT: stop receiving, wait for the
-// last commits, close the database, exit 0.
+// merges the reservations added at run time (kept in the database) into
+// the config, rebuilds the lease tables, starts the workers, opens the
+// control socket and the metrics endpoint and logs "serving ..." on
+// stderr. SIGTERM, SIGINT or the control command "shutdown": stop
+// receiving, wait for the last commits, close the database, exit 0.
 //
 // Exit status: 0 clean stop (or valid config), 1 command-line error,
-// 2 bad configuration, 3 DPDK or port failure, 4 lease database failure.
+// 2 bad configuration, 3 DPDK or port failure, 4 lease database failure,
+// 5 control socket or metrics endpoint failure.
 
 #include <unistd.h>
 
 #include <atomic>
+#include <cerrno>
 #include <chrono>
 #include <csignal>
 #include <cstdio>
+#include <cstring>
 #include <ctime>
+#include <filesystem>
+#include <fstream>
 #include <memory>
+#include <sstream>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "CLI/CLI.hpp"
@@ -31,6 +39,8 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "leasewire/config/config.h"
+#include "leasewire/control/control_server.h"
+#include "leasewire/control/runtime_config.h"
 #include "leasewire/dataplane/dataplane.h"
 #include "leasewire/dataplane/eal.h"
 #include "leasewire/store/store.h"
@@ -40,12 +50,14 @@
 namespace {
 
 namespace config = leasewire::config;
+namespace control = leasewire::control;
 namespace dataplane = leasewire::dataplane;
 namespace store = leasewire::store;
 
 constexpr int kExitBadConfig = 2;
 constexpr int kExitDpdk = 3;
 constexpr int kExitStore = 4;
+constexpr int kExitControl = 5;
 
 std::atomic<int> g_signal{0};
 
@@ -79,7 +91,41 @@ struct ServeFlags {
   std::string durability;
   std::string eal_args;
   bool eal_args_given = false;
+  std::string control_socket;  // empty: from the config
 };
+
+// The file's text, so that reloads and runtime reservations merge into
+// exactly what was validated.
+absl::StatusOr<std::string> ReadConfigText(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    return absl::NotFoundError("cannot read the file: " +
+                               std::string(std::strerror(errno)));
+  }
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+// Reservations added at run time (leasewirectl), from the lease database.
+std::vector<control::RuntimeReservation> LoadRuntimeReservations(
+    const store::Store& db) {
+  std::vector<control::RuntimeReservation> out;
+  const absl::Status s = db.ForEachReservation(
+      [&out](std::string_view key, std::string_view json) {
+        absl::StatusOr<control::RuntimeReservation> r =
+            control::ParseStoredReservation(key, json);
+        if (!r.ok()) {
+          spdlog::warn("{}; ignored", std::string(r.status().message()));
+          return;
+        }
+        out.push_back(*std::move(r));
+      });
+  if (!s.ok()) {
+    spdlog::warn("runtime reservations: {}", std::string(s.message()));
+  }
+  return out;
+}
 
 // The config's data plane settings with the command line applied.
 absl::StatusOr<dataplane::EalSettings> Settings(const config::Config& c,
@@ -124,14 +170,20 @@ void LogCounters(const dataplane::Dataplane& plane) {
 }
 
 int Serve(const ServeFlags& flags) {
+  absl::StatusOr<std::string> config_text = ReadConfigText(flags.config_path);
+  if (!config_text.ok()) {
+    spdlog::error("{}: {}", flags.config_path,
+                  std::string(config_text.status().message()));
+    return kExitBadConfig;
+  }
   const absl::StatusOr<std::shared_ptr<const config::Config>> loaded =
-      config::LoadConfigFile(flags.config_path);
+      config::LoadConfig(*config_text);
   if (!loaded.ok()) {
     spdlog::error("{}: {}", flags.config_path,
                   std::string(loaded.status().message()));
     return kExitBadConfig;
   }
-  const std::shared_ptr<const config::Config>& config = *loaded;
+  std::shared_ptr<const config::Config> config = *loaded;
   absl::StatusOr<dataplane::EalSettings> settings = Settings(*config, flags);
   if (!settings.ok()) {
     spdlog::error("{}", std::string(settings.status().message()));
@@ -176,6 +228,30 @@ int Serve(const ServeFlags& flags) {
       dataplane::CleanupEal(*plan);
       return kExitStore;
     }
+    // The file plus the reservations added at run time. One the file now
+    // contradicts is left out (and kept): the file is the operator's word.
+    std::vector<control::RuntimeReservation> runtime =
+        LoadRuntimeReservations(**db);
+    absl::StatusOr<control::MergedConfig> merged =
+        control::MergeConfig(*config_text, runtime, /*drop_refused=*/true);
+    if (!merged.ok()) {
+      spdlog::error("{}: {}", flags.config_path,
+                    std::string(merged.status().message()));
+      db->reset();
+      dataplane::CleanupEal(*plan);
+      return kExitBadConfig;
+    }
+    for (const std::string& m : merged->left_out) spdlog::warn("{}", m);
+    if (!runtime.empty()) {
+      spdlog::info("{} reservations added at run time applied",
+                   merged->applied);
+    }
+    // The ports were bound to the file's interfaces; point them at the
+    // same interfaces of the config that is served.
+    for (dataplane::PortBinding& p : *ports) {
+      p.interface = merged->config->FindInterface(p.interface->name);
+    }
+    config = merged->config;
     dataplane::DataplaneOptions options;
     options.config = config;
     options.ports = *ports;
@@ -213,16 +289,58 @@ int Serve(const ServeFlags& flags) {
       spdlog::error("{}", std::string(s.message()));
       status = kExitDpdk;
     } else {
-      spdlog::info(
-          "serving {} subnets on {} port(s) with {} worker(s), durability {}",
-          config->subnets.size(), ports->size(), (*plane)->workers(),
-          sync ? "sync" : "async");
-      while (g_signal.load() == 0) {
-        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      control::ControlServerOptions co;
+      co.socket_path = flags.control_socket.empty() ? config->control.socket
+                                                    : flags.control_socket;
+      co.socket_mode = config->control.socket_mode;
+      co.tcp = config->control.tcp;
+      co.metrics = config->control.metrics;
+      co.config_path = flags.config_path;
+      co.config_text = *config_text;
+      co.runtime_reservations = std::move(runtime);
+      co.left_out = merged->left_out;
+      co.version = LEASEWIRE_VERSION;
+      absl::StatusOr<std::unique_ptr<control::ControlServer>> ctl =
+          control::ControlServer::Start(std::move(co), plane->get());
+      if (!ctl.ok()) {
+        spdlog::error("{}", std::string(ctl.status().message()));
+        status = kExitControl;
+        (*plane)->Stop();
+      } else {
+        if (!config->control.tcp.empty() &&
+            config->control.tcp.rfind("127.", 0) != 0) {
+          spdlog::warn(
+              "control TCP port {} is not on loopback: whoever reaches it "
+              "controls the server",
+              config->control.tcp);
+        }
+        spdlog::info(
+            "control socket {}{}{}",
+            flags.control_socket.empty() ? config->control.socket
+                                         : flags.control_socket,
+            config->control.metrics.empty()
+                ? ", no metrics endpoint"
+                : ", metrics on http://" + config->control.metrics + "/metrics",
+            config->control.tcp.empty()
+                ? std::string()
+                : ", control TCP port " + config->control.tcp);
+        spdlog::info(
+            "serving {} subnets on {} port(s) with {} worker(s), durability "
+            "{}",
+            config->subnets.size(), ports->size(), (*plane)->workers(),
+            sync ? "sync" : "async");
+        while (g_signal.load() == 0 && !(*ctl)->shutdown_requested()) {
+          (*ctl)->Poll(absl::Milliseconds(100));
+        }
+        if (g_signal.load() != 0) {
+          spdlog::info("signal {}: stopping", g_signal.load());
+        } else {
+          spdlog::info("shutdown requested on the control socket: stopping");
+        }
+        ctl->reset();  // closes the socket: nobody may ask a stopped plane
+        (*plane)->Stop();
+        LogCounters(**plane);
       }
-      spdlog::info("signal {}: stopping", g_signal.load());
-      (*plane)->Stop();
-      LogCounters(**plane);
     }
     plane->reset();
     const store::StoreStats stats = (*db)->stats();
@@ -270,11 +388,19 @@ int main(int argc, char** argv) {
                  "DPDK EAL arguments replacing dataplane.eal-args "
                  "(lcores are set from --workers)")
       ->type_name("\"ARGS\"");
+  app.add_option("--control-socket", flags.control_socket,
+                 "Control socket for leasewirectl (overrides "
+                 "control.socket)")
+      ->type_name("PATH");
   std::string log_level = "info";
   app.add_option("--log-level", log_level, "debug, info, warn or error")
       ->check(CLI::IsMember({"debug", "info", "warn", "error"}));
   CLI11_PARSE(app, argc, argv);
   flags.eal_args_given = app.count("--eal-args") > 0;
+  if (!flags.control_socket.empty()) {
+    // The server's working directory is not leasewirectl's.
+    flags.control_socket = std::filesystem::absolute(flags.control_socket);
+  }
   spdlog::set_level(spdlog::level::from_str(log_level));
 
   if (!check_path.empty()) return CheckConfig(check_path);

@@ -185,7 +185,8 @@ constexpr char kEveryKey[] = R"json(
   "dataplane": {"workers": 3, "eal-args": ["--no-pci", "-m", "64"],
                 "mbufs-per-worker": 4095},
   "lease-database": {"directory": "/srv/leases", "durability": "async"},
-  "control": {"x": 1}
+  "control": {"socket": "/run/lw/ctl.sock", "socket-mode": "0660",
+              "metrics": "[::1]:9100", "tcp": "127.0.0.1:9168"}
 }
 )json";
 
@@ -214,6 +215,10 @@ TEST(LoadConfigTest, ReadsEveryKey) {
   EXPECT_EQ(c->dataplane.mbufs_per_worker, 4095u);
   EXPECT_EQ(c->lease_database.directory, "/srv/leases");
   EXPECT_FALSE(c->lease_database.sync);
+  EXPECT_EQ(c->control.socket, "/run/lw/ctl.sock");
+  EXPECT_EQ(c->control.socket_mode, 0660u);
+  EXPECT_EQ(c->control.metrics, "[::1]:9100");
+  EXPECT_EQ(c->control.tcp, "127.0.0.1:9168");
   EXPECT_EQ(ToBytes(c->options.Find(6)), (Bytes{192, 0, 2, 53, 192, 0, 2, 54}));
   EXPECT_EQ(ToBytes(c->options.Find(252)), ToBytes("http://wpad/wpad.dat"));
   EXPECT_EQ(ToBytes(c->options.Find(224)), (Bytes{0x0a, 0x0b}));
@@ -291,6 +296,25 @@ TEST(LoadConfigTest, Defaults) {
   EXPECT_EQ(c->subnets[0].server_id, Ip("192.0.2.1"));
   EXPECT_THAT(c->subnets[0].pools, IsEmpty());
   EXPECT_THAT(c->subnets[0].reservations, IsEmpty());
+  EXPECT_EQ(c->control.socket, "/run/leasewire/leasewired.sock");
+  EXPECT_EQ(c->control.socket_mode, 0600u);
+  EXPECT_EQ(c->control.metrics, "127.0.0.1:9167");
+  EXPECT_EQ(c->control.tcp, "");
+}
+
+TEST(LoadConfigTest, ControlMetricsOffAndTcpBarePort) {
+  for (const char* off : {"null", "\"\""}) {
+    const std::shared_ptr<const Config> c = MustLoad(
+        std::string(R"({"server-id": "192.0.2.1", "control": {"metrics": )") +
+        off + R"(, "tcp": "9168"}})");
+    EXPECT_EQ(c->control.metrics, "") << off;
+    EXPECT_EQ(c->control.tcp, "127.0.0.1:9168") << off;
+  }
+  const std::shared_ptr<const Config> c = MustLoad(
+      R"({"server-id": "192.0.2.1", "control": {"tcp": null,
+          "socket-mode": "640"}})");
+  EXPECT_EQ(c->control.tcp, "");
+  EXPECT_EQ(c->control.socket_mode, 0640u);
 }
 
 TEST(LoadConfigTest, SubnetsInheritGlobalSettings) {
@@ -713,6 +737,59 @@ INSTANTIATE_TEST_SUITE_P(
                   R"({"server-id": "192.0.2.1",
                       "lease-database": {"type": "memfile"}})",
                   "lease-database: unknown key \"type\""},
+        ErrorCase{"ControlNotObject",
+                  R"({"server-id": "192.0.2.1", "control": "on"})",
+                  "control: expected an object"},
+        ErrorCase{"ControlUnknownKey",
+                  R"({"server-id": "192.0.2.1", "control": {"port": 1}})",
+                  "control: unknown key \"port\""},
+        ErrorCase{"ControlRelativeSocket",
+                  R"({"server-id": "192.0.2.1",
+                      "control": {"socket": "lw.sock"}})",
+                  "control.socket: \"lw.sock\" is not an absolute path"},
+        ErrorCase{"ControlSocketTooLong",
+                  R"({"server-id": "192.0.2.1", "control": {"socket": "/)" +
+                      std::string(120, 'a') + R"("}})",
+                  "control.socket: path has 121 characters"},
+        ErrorCase{"ControlModeNotOctal",
+                  R"({"server-id": "192.0.2.1",
+                      "control": {"socket-mode": "0689"}})",
+                  "control.socket-mode: \"0689\" is not an octal mode"},
+        ErrorCase{"ControlModeNumber",
+                  R"({"server-id": "192.0.2.1",
+                      "control": {"socket-mode": 600}})",
+                  "control.socket-mode: expected a string"},
+        ErrorCase{"ControlModeSetuid",
+                  R"({"server-id": "192.0.2.1",
+                      "control": {"socket-mode": "4600"}})",
+                  "control.socket-mode: \"4600\" has bits beyond 0777"},
+        ErrorCase{"ControlModeOwnerCannotWrite",
+                  R"({"server-id": "192.0.2.1",
+                      "control": {"socket-mode": "0400"}})",
+                  "control.socket-mode: \"0400\" denies the owner"},
+        ErrorCase{"ControlModeWorldWritable",
+                  R"({"server-id": "192.0.2.1",
+                      "control": {"socket-mode": "0666"}})",
+                  "control.socket-mode: \"0666\" lets every local user"},
+        ErrorCase{"ControlMetricsNoPort",
+                  R"({"server-id": "192.0.2.1",
+                      "control": {"metrics": "127.0.0.1"}})",
+                  "control.metrics: \"127.0.0.1\" is not \"host:port\""},
+        ErrorCase{"ControlMetricsBadPort",
+                  R"({"server-id": "192.0.2.1",
+                      "control": {"metrics": "127.0.0.1:99999"}})",
+                  "bad port \"99999\""},
+        ErrorCase{"ControlMetricsBareIpv6",
+                  R"({"server-id": "192.0.2.1",
+                      "control": {"metrics": "::1:9167"}})",
+                  "write an IPv6 address in brackets"},
+        ErrorCase{"ControlTcpHostName",
+                  R"({"server-id": "192.0.2.1",
+                      "control": {"tcp": "localhost:9168"}})",
+                  "control.tcp: \"localhost\" is not an IPv4 address"},
+        ErrorCase{"ControlTcpPortZero",
+                  R"({"server-id": "192.0.2.1", "control": {"tcp": "0"}})",
+                  "control.tcp: port 0"},
         ErrorCase{"InterfaceWithoutLength",
                   R"({"interfaces": [{"name": "port0",
                                       "address": "192.0.2.1"}]})",

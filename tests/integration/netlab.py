@@ -408,6 +408,10 @@ class Lab:
                 "--device", f"{port}=net_af_packet0,iface={self.server_if}",
                 "--lease-dir", self.lease_dir,
                 "--eal-args", " ".join(eal)]
+        # Unix socket paths are not per network namespace: each lab gets
+        # its own control socket unless the caller names one.
+        if "--control-socket" not in extra_args:
+            argv += ["--control-socket", self.path("ctl.sock")]
         if workers is not None:
             argv += ["--workers", str(workers)]
         if durability is not None:

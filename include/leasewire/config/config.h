@@ -162,6 +162,20 @@ struct LeaseDatabase {
   bool sync = true;  // "durability": "sync" (fsync the WAL) or "async"
 };
 
+// How the server is operated and watched ("control" in the file).
+struct Control {
+  // The Unix socket leasewirectl talks to. `leasewired --control-socket`
+  // overrides.
+  std::string socket = "/run/leasewire/leasewired.sock";
+  uint32_t socket_mode = 0600;  // permission bits of the socket file
+  // "host:port" of the Prometheus endpoint; empty: no endpoint.
+  std::string metrics = "127.0.0.1:9167";
+  // "address:port" of a JSON control port over TCP (the same protocol as
+  // the socket); empty: none. Given as a bare port, the address is
+  // 127.0.0.1.
+  std::string tcp;
+};
+
 // Which client- or relay-supplied selectors the server believes.
 struct Trust {
   bool link_selection = true;              // option 82.5 (RFC 3527)
@@ -182,6 +196,7 @@ struct Config {
   std::vector<Subnet> subnets;  // sorted by prefix
   Dataplane dataplane;
   LeaseDatabase lease_database;
+  Control control;
 
   // The subnet whose prefix contains `a`, or nullptr. O(log n).
   const Subnet* FindSubnetContaining(Ipv4Address a) const;
