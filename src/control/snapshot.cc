@@ -40,6 +40,9 @@ absl::StatusOr<Snapshot> Collect(dataplane::Dataplane& plane,
           ws.counters = access.counters();
           const engine::Engine* engine = access.engine();
           if (engine == nullptr) return;
+          // TODO(#7): walks the whole table once a second on each worker
+          // (milliseconds per million leases, during which it polls
+          // nothing); the engine should keep running counts by state.
           engine->table().ForEach([&](lease::Slot, const lease::Lease& l) {
             switch (l.state) {
               case lease::LeaseState::kOffered:

@@ -261,6 +261,8 @@ class Dataplane::Worker final : public WorkerAccess {
       task = nullptr;
     }
     if (!log_.empty()) {
+      // TODO(#7): Submit() takes the store's mutex once per poll cycle; a
+      // ring to the committer would keep the worker free of locks.
       const store::CommitTicket ticket = plane_.options_.store->Submit(log_);
       log_.Clear();
       ++counters_.commits;
@@ -274,6 +276,8 @@ class Dataplane::Worker final : public WorkerAccess {
     if (task != nullptr) task->done.store(true, std::memory_order_release);
     busy |= ReleaseHeld();
     FlushTx();
+    // TODO(#7): counts cycles that found work, not the time they took, so
+    // the busy ratio under-reads a saturated worker; use TSC deltas.
     counters_.busy_cycles += busy;
   }
 
