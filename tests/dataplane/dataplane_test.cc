@@ -198,6 +198,10 @@ class DataplaneTest : public ::testing::TestWithParam<unsigned> {
     return out;
   }
 
+  // DORA for client 0 of every subnet (DISCOVERs on RX queue 0, REQUESTs
+  // on 1); *bound maps each xid to its address.
+  void BindClientZeroOfEachSubnet(std::map<uint32_t, Ipv4Address>* bound);
+
   unsigned workers_ = 0;
   RingPort* port_ = nullptr;
   std::filesystem::path dir_;
@@ -243,6 +247,21 @@ Bytes Request(int subnet, int client, Ipv4Address requested) {
       .ServerId(Ip("192.0.2.1"))
       .RequestedAddress(requested)
       .Encode();
+}
+
+void DataplaneTest::BindClientZeroOfEachSubnet(
+    std::map<uint32_t, Ipv4Address>* bound) {
+  for (int s = 0; s < kSubnets; ++s) Send(Discover(s, 0), 0);
+  for (const Received& r : Collect(kSubnets)) {
+    ParsedReply p;
+    ParseRelayedReply(r.frame, &p);
+    (*bound)[p.msg->xid()] = p.msg->yiaddr();
+  }
+  ASSERT_EQ(bound->size(), size_t{kSubnets});
+  for (int s = 0; s < kSubnets; ++s) {
+    Send(Request(s, 0, (*bound)[static_cast<uint32_t>(s * 1000)]), 1);
+  }
+  ASSERT_EQ(Collect(kSubnets).size(), size_t{kSubnets});
 }
 
 // Full DORA for 4 clients in each of 6 subnets, requests entering on RX
@@ -324,18 +343,8 @@ TEST_P(DataplaneTest, DoraAcrossWorkersThroughHandoffRings) {
 // cycle's mutations (the returned ticket).
 TEST_P(DataplaneTest, ControlTasksRunOnTheOwnerAndCommit) {
   ASSERT_TRUE(plane_->Start().ok());
-  for (int s = 0; s < kSubnets; ++s) Send(Discover(s, 0), 0);
   std::map<uint32_t, Ipv4Address> offered;
-  for (const Received& r : Collect(kSubnets)) {
-    ParsedReply p;
-    ParseRelayedReply(r.frame, &p);
-    offered[p.msg->xid()] = p.msg->yiaddr();
-  }
-  ASSERT_EQ(offered.size(), size_t{kSubnets});
-  for (int s = 0; s < kSubnets; ++s) {
-    Send(Request(s, 0, offered[static_cast<uint32_t>(s * 1000)]), 1);
-  }
-  ASSERT_EQ(Collect(kSubnets).size(), size_t{kSubnets});
+  ASSERT_NO_FATAL_FAILURE(BindClientZeroOfEachSubnet(&offered));
 
   // Each worker counts its own bound leases, on its own lcore.
   size_t bound = 0;
@@ -375,17 +384,8 @@ TEST_P(DataplaneTest, ControlTasksRunOnTheOwnerAndCommit) {
 // removed subnet from memory, and serves a new subnet at once.
 TEST_P(DataplaneTest, ReloadCarriesLeasesOver) {
   ASSERT_TRUE(plane_->Start().ok());
-  for (int s = 0; s < kSubnets; ++s) Send(Discover(s, 0), 0);
   std::map<uint32_t, Ipv4Address> offered;
-  for (const Received& r : Collect(kSubnets)) {
-    ParsedReply p;
-    ParseRelayedReply(r.frame, &p);
-    offered[p.msg->xid()] = p.msg->yiaddr();
-  }
-  for (int s = 0; s < kSubnets; ++s) {
-    Send(Request(s, 0, offered[static_cast<uint32_t>(s * 1000)]), 1);
-  }
-  ASSERT_EQ(Collect(kSubnets).size(), size_t{kSubnets});
+  ASSERT_NO_FATAL_FAILURE(BindClientZeroOfEachSubnet(&offered));
 
   // Subnet index 0 (10.1.0.0/24) leaves; 10.9.0.0/24 (id 9) arrives.
   std::string json = ConfigJson();
