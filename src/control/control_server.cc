@@ -282,6 +282,24 @@ std::optional<Ipv4Address> ParseAddress(std::string_view text) {
   return Ipv4Address::Parse(text);
 }
 
+// The address `text` names and the configured subnet holding it (lease
+// get and delete by address); on failure, what to answer.
+std::optional<Failure> LocateAddress(const config::Config& config,
+                                     const std::string& text,
+                                     Ipv4Address* address,
+                                     const config::Subnet** subnet) {
+  const std::optional<Ipv4Address> a = ParseAddress(text);
+  if (!a) return BadArguments(Cat("\"", text, "\" is not an IPv4 address"));
+  *subnet = config.FindSubnetContaining(*a);
+  if (*subnet == nullptr) {
+    return Fail(ErrorCode::kNotFound,
+                Cat("no configured subnet contains ", text,
+                    "; `leasewirectl subnets` lists them"));
+  }
+  *address = *a;
+  return std::nullopt;
+}
+
 std::string IdentifierText(config::ReservationKey kind,
                            const std::vector<uint8_t>& key) {
   switch (kind) {
@@ -730,20 +748,14 @@ ControlServer::Result ControlServer::LeaseGet(const Arguments& args) {
   Json leases = Json::array();
 
   if (kind == "address") {
-    const std::optional<Ipv4Address> a = ParseAddress(text);
-    if (!a) {
-      return {{}, BadArguments(Cat("\"", text, "\" is not an IPv4 address"))};
-    }
-    const config::Subnet* subnet = plane_->config()->FindSubnetContaining(*a);
-    if (subnet == nullptr) {
-      return {{},
-              Fail(ErrorCode::kNotFound,
-                   Cat("no configured subnet contains ", text,
-                       "; `leasewirectl subnets` lists them"))};
+    Ipv4Address address;
+    const config::Subnet* subnet = nullptr;
+    if (std::optional<Failure> f =
+            LocateAddress(*plane_->config(), text, &address, &subnet)) {
+      return {{}, std::move(*f)};
     }
     const size_t owner = plane_->OwnerOf(subnet->id);
     auto out = std::make_shared<Json>(Json::array());
-    const Ipv4Address address = *a;
     absl::StatusOr<store::CommitTicket> t = plane_->RunOnWorker(
         owner, [out, address, tb](dataplane::WorkerAccess& w) {
           engine::Engine* e = w.engine();
@@ -906,22 +918,17 @@ ControlServer::Result ControlServer::LeaseDelete(const Arguments& args) {
   LW_CHECK_ARGS(args.ExpectOnly({"address"}));
   std::string text;
   LW_CHECK_ARGS(args.String("address", &text));
-  const std::optional<Ipv4Address> a = ParseAddress(text);
-  if (!a) {
-    return {{}, BadArguments(Cat("\"", text, "\" is not an IPv4 address"))};
-  }
-  const config::Subnet* subnet = plane_->config()->FindSubnetContaining(*a);
-  if (subnet == nullptr) {
-    return {{},
-            Fail(ErrorCode::kNotFound,
-                 Cat("no configured subnet contains ", text))};
+  Ipv4Address address;
+  const config::Subnet* subnet = nullptr;
+  if (std::optional<Failure> f =
+          LocateAddress(*plane_->config(), text, &address, &subnet)) {
+    return {{}, std::move(*f)};
   }
   struct Outcome {
     Json lease;
     bool deleted = false;
   };
   auto out = std::make_shared<Outcome>();
-  const Ipv4Address address = *a;
   const store::TimeBase tb = plane_->store().options().time_base;
   const size_t owner = plane_->OwnerOf(subnet->id);
   absl::StatusOr<store::CommitTicket> t = plane_->RunOnWorker(
