@@ -2,7 +2,7 @@
 # Installs leasewire's Debian 12 packages. Idempotent: asks dpkg which
 # packages are missing and runs apt-get only when something is.
 #
-#   tools/install-deps.sh [build|demo|all]    (default: build)
+#   tools/install-deps.sh [build|demo|bench|all]    (default: build)
 #
 #   build  toolchain and libraries: everything a build needs
 #   demo   build + what the live demo and the real-client tests drive:
@@ -10,6 +10,12 @@
 #          perfdhcp, which Debian ships in kea-admin), scapy, tshark,
 #          faketime (the clock-step edge case), prometheus (for promtool;
 #          its service is disabled)
+#   bench  demo + the peers of the benchmark suite (bench/run-suite):
+#          ISC dhcpd (isc-dhcp-server), dnsmasq (dnsmasq-base: the binary
+#          without the system service) and python3-matplotlib for the
+#          plots; Kea and perfdhcp come with demo. The suite starts every
+#          server itself in its own namespace: the services of
+#          kea-dhcp4-server and isc-dhcp-server are disabled and masked
 #   all    every group above
 #
 # Needs root only when something is missing.
@@ -35,6 +41,11 @@ DEMO_PKGS=(
   python3-scapy tshark faketime prometheus
 )
 
+# perfdhcp is in kea-admin (demo); kea-dhcp4 is multi-threaded on request.
+BENCH_PKGS=(
+  isc-dhcp-server dnsmasq-base python3-matplotlib
+)
+
 usage() {
   awk 'NR > 1 && !/^#/ { exit } NR > 1 { sub(/^# ?/, ""); print }' "$0"
 }
@@ -42,7 +53,8 @@ usage() {
 group="${1:-build}"
 case "$group" in
   build) wanted=("${BUILD_PKGS[@]}") ;;
-  demo | all) wanted=("${BUILD_PKGS[@]}" "${DEMO_PKGS[@]}") ;;
+  demo) wanted=("${BUILD_PKGS[@]}" "${DEMO_PKGS[@]}") ;;
+  bench | all) wanted=("${BUILD_PKGS[@]}" "${DEMO_PKGS[@]}" "${BENCH_PKGS[@]}") ;;
   -h | --help) usage; exit 0 ;;
   *) echo "install-deps.sh: unknown group '$group'" >&2; usage >&2; exit 2 ;;
 esac
@@ -78,6 +90,18 @@ for pkg in "${missing[@]}"; do
   fi
 done
 
+# DHCP servers must never start as services, not even for the moment
+# between their installation and the disabling below (isc-dhcp-server's
+# would answer on the host's own network): a policy-rc.d that refuses every
+# start while apt-get runs, unless the host already has one.
+policy=/usr/sbin/policy-rc.d
+if [[ ! -e "$policy" ]]; then
+  printf '#!/bin/sh\n# install-deps.sh: no service starts during apt-get\nexit 101\n' \
+    >"$policy"
+  chmod 755 "$policy"
+  trap 'rm -f "$policy"' EXIT
+fi
+
 echo "install-deps: apt-get update"
 apt-get update
 echo "install-deps: apt-get install ${missing[*]}"
@@ -85,17 +109,21 @@ DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
   "${missing[@]}"
 echo "install-deps: installed ${missing[*]}"
 
-# Two packages bring services nobody asked for: prometheus is here for
+# Three packages bring services nobody asked for: prometheus is here for
 # promtool (the metrics tests check leasewired's exposition with it), Kea
-# for the benchmarks, which start their own kea-dhcp4. Keep their daemons
-# off on a host with systemd.
+# and ISC dhcpd for the benchmarks, which start their own servers. Keep
+# their daemons off: disabled (and the DHCP servers masked) with systemd,
+# removed from the runlevels with SysV init.
 for pkg in "${missing[@]}"; do
   case "$pkg" in
-    prometheus | kea-dhcp4-server) ;;
+    prometheus | kea-dhcp4-server | isc-dhcp-server) ;;
     *) continue ;;
   esac
+  echo "install-deps: disabling the $pkg service (not used as a service)"
   if command -v systemctl >/dev/null && [[ -d /run/systemd/system ]]; then
-    echo "install-deps: disabling the $pkg service (not used as a service)"
     systemctl disable --now "$pkg" || true
+    if [[ "$pkg" != prometheus ]]; then systemctl mask "$pkg" || true; fi
+  elif [[ -x "/etc/init.d/$pkg" ]] && command -v update-rc.d >/dev/null; then
+    update-rc.d "$pkg" disable || true
   fi
 done
