@@ -101,6 +101,17 @@ class LoadgenSmokeTest(unittest.TestCase):
         self.assertGreater(report["fraction_of_bare"], 0)
         self.assertIn("ring / bare:", text)
 
+    def test_storm_window_fits_in_the_eal_memory(self):
+        # A lease storm's window of 16,384 needs a 65,536-entry ring and
+        # 262,143 generator mbufs; the EAL memory was sized at 3 KiB per
+        # mbuf while --no-huge puts each in a 4 KiB page, and the server's
+        # pool failed with "Cannot allocate memory" (exit 3).
+        report, _ = run_loadgen(
+            "--target", "ring", "--clients", str(CLIENTS), "--window",
+            "16384", "--held", "32768", "--strict")
+        [run] = report["runs"]
+        self.check_clean(run)
+
     def test_bare_target_alone(self):
         report, _ = run_loadgen("--target", "bare", "--clients", str(CLIENTS),
                                 "--window", "64", "--strict")
