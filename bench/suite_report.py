@@ -152,8 +152,8 @@ def results_markdown(rows, meta, images=()):
     lines += ["", "End to end (rings, then the peers over one veth):", ""]
     lines += main_table(rows)
     if any(r.get("section") == "gbench" for r in rows):
-        lines += ["", "Google Benchmark suites (median of the "
-                  "repetitions):", ""]
+        lines += ["", "Google Benchmark suites (the median of the "
+                  "repetitions where there were several):", ""]
         lines += gbench_table(rows)
     for title, path in images:
         lines += ["", f"![{title}]({path})"]
