@@ -102,7 +102,8 @@ def machine_lines(meta):
         f"* Machine: {meta.get('machine', '?')}",
         f"* Command: `{meta.get('command', '?')}` "
         f"({meta.get('mode', '?')}, budget {meta.get('budget_min', '?')} "
-        f"min, took {meta.get('elapsed_min', '?')} min)",
+        f"min for the measurements; took {meta.get('elapsed_min', '?')} "
+        "min)",
         f"* Load average before / after: {meta.get('load_before', '?')} / "
         f"{meta.get('load_after', '?')}",
     ]
