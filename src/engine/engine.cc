@@ -117,6 +117,16 @@ uint32_t Fraction(uint32_t lifetime, uint32_t basis_points) {
 
 }  // namespace
 
+void Engine::Prefetch(const wire::DhcpMessage& request) const {
+  // The same key Process() makes (client-id, else htype + chaddr).
+  const auto id = request.client_identifier();
+  const lease::ClientKey key =
+      id && !id->empty()
+          ? lease::MakeClientKey(true, 0, *id)
+          : lease::MakeClientKey(false, request.htype(), request.chaddr());
+  table_.PrefetchClient(key.hash);
+}
+
 std::string_view ReasonName(Reason reason) {
   static constexpr std::string_view kNames[] = {
       "none",
@@ -317,6 +327,15 @@ Engine::Engine(std::shared_ptr<const config::Config> config,
     by_subnet_id_.emplace(cfg.id, s->index);
     subnets_.push_back(std::move(s));
   }
+  // A record per address at most (pools, plus reserved addresses outside
+  // them): size the client index once so that it never rehashes while
+  // serving.
+  size_t addresses = 0;
+  for (const auto& s : subnets_) {
+    for (const config::Pool& p : s->cfg->pools) addresses += p.size();
+    addresses += s->by_address.size();
+  }
+  table_.Reserve(addresses);
 }
 
 Engine::~Engine() = default;
