@@ -63,6 +63,8 @@ WorkerCounters Minus(WorkerCounters a, const WorkerCounters& b) {
   a.held = Sub(a.held, b.held);
   a.cycles = Sub(a.cycles, b.cycles);
   a.busy_cycles = Sub(a.busy_cycles, b.busy_cycles);
+  a.tsc = Sub(a.tsc, b.tsc);
+  a.busy_tsc = Sub(a.busy_tsc, b.busy_tsc);
   SubtractArrays(a.drops, b.drops);
   SubtractArrays(a.verdicts, b.verdicts);
   SubtractArrays(a.no_subnet, b.no_subnet);
@@ -694,19 +696,17 @@ ControlServer::Result ControlServer::Stats(const Arguments& args) {
         received[MessageName(t)] = per_s(d.engine.received[t]);
         sent[MessageName(t)] = per_s(d.engine.sent[t]);
       }
-      const uint64_t busy = d.busy_cycles;
-      rates = {
-          {"interval", dt},
-          {"rx", per_s(d.rx)},
-          {"tx", per_s(d.tx)},
-          {"drops", per_s(Sum(d.drops))},
-          {"commits",
-           per_s(Sub(latest_->store.committed, previous_->store.committed))},
-          {"received", received},
-          {"sent", sent},
-          {"busy-ratio", d.cycles == 0 ? 0.0
-                                       : static_cast<double>(busy) /
-                                             static_cast<double>(d.cycles)}};
+      rates = {{"interval", dt},
+               {"rx", per_s(d.rx)},
+               {"tx", per_s(d.tx)},
+               {"drops", per_s(Sum(d.drops))},
+               {"commits", per_s(Sub(latest_->store.committed,
+                                     previous_->store.committed))},
+               {"received", received},
+               {"sent", sent},
+               {"busy-ratio", d.tsc == 0 ? 0.0
+                                         : static_cast<double>(d.busy_tsc) /
+                                               static_cast<double>(d.tsc)}};
     }
   }
   data["rates"] = rates;

@@ -48,6 +48,8 @@ WorkerCounters& WorkerCounters::operator+=(const WorkerCounters& o) {
   held += o.held;
   cycles += o.cycles;
   busy_cycles += o.busy_cycles;
+  tsc += o.tsc;
+  busy_tsc += o.busy_tsc;
   AddArrays(drops, o.drops);
   AddArrays(verdicts, o.verdicts);
   AddArrays(no_subnet, o.no_subnet);
@@ -224,6 +226,8 @@ class Dataplane::Worker final : public WorkerAccess {
   }
 
   void PollOnce(bool receive) {
+    const uint64_t start = rte_get_tsc_cycles();
+    if (last_cycle_end_ == 0) last_cycle_end_ = start;
     ++counters_.cycles;
     const lease::Seconds now = plane_.Now();
     if (now != last_tick_ && engine_ != nullptr) {
@@ -278,9 +282,11 @@ class Dataplane::Worker final : public WorkerAccess {
     if (task != nullptr) task->done.store(true, std::memory_order_release);
     busy |= ReleaseHeld();
     FlushTx();
-    // TODO(#7): counts cycles that found work, not the time they took, so
-    // the busy ratio under-reads a saturated worker; use TSC deltas.
     counters_.busy_cycles += busy;
+    const uint64_t end = rte_get_tsc_cycles();
+    counters_.tsc += end - last_cycle_end_;
+    if (busy) counters_.busy_tsc += end - start;
+    last_cycle_end_ = end;
   }
 
   // A frame from a port.
@@ -539,6 +545,7 @@ class Dataplane::Worker final : public WorkerAccess {
   std::array<Staged, kMaxBurst> staged_;
   size_t staged_count_ = 0;
   lease::Seconds last_tick_ = 0;
+  uint64_t last_cycle_end_ = 0;  // TSC at the end of the previous cycle
   WorkerCounters counters_;
 };
 
