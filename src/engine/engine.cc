@@ -453,20 +453,20 @@ void Engine::Tick(Seconds now, MutationLog* log) {
         ++counters_.offers_timed_out;
         SetHeld(s, l.address, false);
         if (l.flags & Lease::kFlagEverBound) {
-          l.state = LeaseState::kExpired;
+          table_.SetState(l, LeaseState::kExpired);
         } else {
           table_.Erase(slot);
         }
         break;
       case LeaseState::kBound:
         ++counters_.expired;
-        l.state = LeaseState::kExpired;
+        table_.SetState(l, LeaseState::kExpired);
         SetHeld(s, l.address, false);
         Log(log, MutationKind::kExpire, slot);
         break;
       case LeaseState::kDeclined:
         ++counters_.probation_ended;
-        l.state = LeaseState::kExpired;
+        table_.SetState(l, LeaseState::kExpired);
         SetHeld(s, l.address, false);
         Log(log, MutationKind::kExpire, slot);
         table_.Erase(slot);
@@ -674,7 +674,7 @@ Slot Engine::Claim(Request& r, Ipv4Address address, bool reserved,
     Lease& o = table_.at(other);
     SubnetState& os = *subnets_[o.subnet];
     if (o.state == LeaseState::kBound) {
-      o.state = LeaseState::kReleased;
+      table_.SetState(o, LeaseState::kReleased);
       SetHeld(os, o.address, false);
       Log(r.log, MutationKind::kRelease, other);
       table_.UnindexClient(other);
@@ -690,7 +690,7 @@ Slot Engine::Claim(Request& r, Ipv4Address address, bool reserved,
   } else {
     Lease& l = table_.at(slot);
     if (!lease::HoldsAddress(l.state)) SetHeld(r.s, address, true);
-    if (l.state != LeaseState::kBound) l.state = LeaseState::kOffered;
+    if (l.state != LeaseState::kBound) table_.SetState(l, LeaseState::kOffered);
     // The record's other fields are brought up to date by the ACK; only a
     // changed identity (CLI-01/d) is re-keyed now.
     if (!same_key) table_.Update(slot, r.Fields());
@@ -1047,7 +1047,7 @@ Decision Engine::Ack(Request& r, Slot slot, uint32_t lifetime) {
   Lease& l = table_.at(slot);
   const bool renewal = l.state == LeaseState::kBound;
   if (!lease::HoldsAddress(l.state)) SetHeld(r.s, l.address, true);
-  l.state = LeaseState::kBound;
+  table_.SetState(l, LeaseState::kBound);
   l.flags |= Lease::kFlagEverBound;
   l.start = r.now;
   l.expiry = ExpiryAfter(r.now, lifetime);
@@ -1155,7 +1155,7 @@ Decision Engine::RequestMessage(Request& r) {
       Lease& l = table_.at(mine);
       SetHeld(*subnets_[l.subnet], l.address, false);
       if (l.flags & Lease::kFlagEverBound) {
-        l.state = LeaseState::kExpired;
+        table_.SetState(l, LeaseState::kExpired);
       } else {
         table_.Erase(mine);
       }
@@ -1253,7 +1253,7 @@ Decision Engine::Decline(Request& r) {
   // The address is in use by someone unknown: keep it out of the pool for
   // the probation period, and let the client get another one.
   Lease& l = table_.at(slot);
-  l.state = LeaseState::kDeclined;
+  table_.SetState(l, LeaseState::kDeclined);
   l.start = r.now;
   l.expiry = ExpiryAfter(r.now, config_->decline_probation);
   table_.UnindexClient(slot);
@@ -1277,7 +1277,7 @@ Decision Engine::Release(Request& r) {
     return Silent(r, Reason::kReleaseIgnored);
   }
   Lease& l = table_.at(slot);
-  l.state = LeaseState::kReleased;
+  table_.SetState(l, LeaseState::kReleased);
   SetHeld(r.s, l.address, false);
   Log(r.log, MutationKind::kRelease, slot);
   return Silent(r, Reason::kReleased);

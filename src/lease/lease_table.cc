@@ -185,6 +185,7 @@ Slot LeaseTable::Insert(Ipv4Address address, uint16_t subnet, LeaseState state,
   lease.address = address;
   lease.subnet = subnet;
   lease.state = state;
+  ++by_state_[static_cast<size_t>(state)];
   lease.flags = 0;
   lease.start = 0;
   lease.expiry = 0;
@@ -212,6 +213,7 @@ void LeaseTable::Erase(Slot slot) {
   } else {
     other_addresses_.erase(lease.address.value());
   }
+  --by_state_[static_cast<size_t>(lease.state)];
   lease.ClearFields();
   live_[slot >> 6] &= ~(uint64_t{1} << (slot & 63));
   free_slots_.push_back(slot);

@@ -18,6 +18,7 @@
 #ifndef LEASEWIRE_LEASE_LEASE_TABLE_H_
 #define LEASEWIRE_LEASE_LEASE_TABLE_H_
 
+#include <array>
 #include <cstdint>
 #include <memory>
 #include <vector>
@@ -87,6 +88,18 @@ class LeaseTable {
   bool live(Slot slot) const;
 
   size_t size() const { return size_; }
+  // Changes a record's state; use it instead of writing Lease::state, so
+  // that count() stays right.
+  void SetState(Lease& lease, LeaseState state) {
+    --by_state_[static_cast<size_t>(lease.state)];
+    ++by_state_[static_cast<size_t>(state)];
+    lease.state = state;
+  }
+  // Records in `state`, kept as they change: O(1), for the once-a-second
+  // statistics that must not walk millions of records on a worker.
+  size_t count(LeaseState state) const {
+    return by_state_[static_cast<size_t>(state)];
+  }
   // Calls f(slot, lease) for every record, in slot order.
   template <typename F>
   void ForEach(F f) const {
@@ -129,6 +142,7 @@ class LeaseTable {
   std::vector<Slot> free_slots_;
   Slot next_slot_ = 0;
   size_t size_ = 0;
+  std::array<size_t, 6> by_state_{};  // by LeaseState value (1..5)
   std::vector<Range> ranges_;  // sorted by first
   absl::flat_hash_map<uint32_t, Slot> other_addresses_;
   // The client index: open addressing with linear probing over a
