@@ -19,7 +19,9 @@
 5. udhcpc in the client namespace gets a lease; the installed leasewirectl
    finds it; ExecReload reloads (a STATUS= line follows); SIGTERM gives
    STOPPING=1 and exit status 0, and DPDK's runtime files are gone;
-6. `dpkg --purge leasewire`: files, lease directory and user are gone.
+6. `dpkg -i` again (the upgrade path): the leases and the edited conffile
+   stay; `dpkg --purge leasewire`: files, lease directory and user are
+   gone.
 
 Needs root, dpkg-dev (dpkg-shlibdeps), udhcpc, setpriv. Refuses to run if
 a leasewire package is already installed: it would replace the host's own.
@@ -294,7 +296,8 @@ class PackageTest(unittest.TestCase):
         self.assertEqual(unit["Type"], ["notify"])
 
         with netlab.Lab() as lab:
-            self.configure(lab.server_if)
+            ifname = lab.server_if
+            self.configure(ifname)
             self.make_directories(unit)
             user = pwd.getpwnam(unit["User"][-1])
             for pre in unit.get("ExecStartPre", []):
@@ -350,6 +353,16 @@ class PackageTest(unittest.TestCase):
                              "DPDK's runtime files stayed behind")
             shutil.rmtree("/run/leasewire")  # RuntimeDirectory= removal
             self.made_run_dir = False
+
+        # Upgrade (the same version again takes the same path through
+        # postinst): the leases and the operator's edit stay.
+        leases = sorted(os.listdir("/var/lib/leasewire/leases"))
+        self.assertTrue(leases)
+        run(["dpkg", "-i", deb], env=dict(os.environ,
+                                          DEBIAN_FRONTEND="noninteractive"))
+        self.assertIn(f"iface={ifname}", read(CONF))
+        self.assertEqual(sorted(os.listdir("/var/lib/leasewire/leases")),
+                         leases)
 
         run(["dpkg", "--purge", "leasewire"])
         self.assertFalse(installed("leasewire"))
