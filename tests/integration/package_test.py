@@ -25,8 +25,8 @@
 
 Needs root, dpkg-dev (dpkg-shlibdeps), udhcpc, setpriv. Refuses to run if
 a leasewire package is already installed: it would replace the host's own.
-What systemd itself adds (PrivateTmp, ProtectSystem, the watchdog) is not
-exercised here: `systemd-analyze verify` checks those settings parse.
+WATCHDOG=1 pings are checked with a 2 s WATCHDOG_USEC. What systemd itself
+adds (PrivateTmp, ProtectSystem, the watchdog's kill) is not exercised here: `systemd-analyze verify` checks those settings parse.
 """
 
 import argparse
@@ -308,8 +308,11 @@ class PackageTest(unittest.TestCase):
             self.addCleanup(notify.close)
             argv = self.service_command(
                 unit, shlex.split(unit["ExecStart"][-1]), lab.server_ns)
+            # systemd's WATCHDOG_USEC is WatchdogSec=; 2 s here instead of
+            # the unit's 30 s, so that pings arrive while the test runs.
+            self.assertIn("WatchdogSec", unit)
             argv[argv.index("env") + 2:argv.index("env") + 2] = [
-                f"NOTIFY_SOCKET={notify.path}"]
+                f"NOTIFY_SOCKET={notify.path}", "WATCHDOG_USEC=2000000"]
             log_path = os.path.join(self.tmp, "leasewired.log")
             with open(log_path, "wb") as log:
                 self.proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL,
@@ -345,6 +348,9 @@ class PackageTest(unittest.TestCase):
                 run(shlex.split(reload))
             if unit.get("ExecReload"):
                 self.wait_status(notify, "config reloaded")
+
+            pid, _, _ = notify.wait_for("WATCHDOG", "1", 5, self.proc)
+            self.assertEqual(pid, self.proc.pid)
 
             os.kill(self.proc.pid, signal.SIGTERM)
             notify.wait_for("STOPPING", "1", 15)
