@@ -4,12 +4,14 @@
 #
 #   tools/install-deps.sh [build|demo|all]    (default: build)
 #
-#   build  toolchain and libraries: everything a build needs
+#   build  toolchain and libraries: everything a build needs, and what
+#          `cpack -G DEB` and the man page check use (dpkg-dev, man-db)
 #   demo   build + what the live demo and the real-client tests drive:
 #          iproute2, ethtool, ping, arping, dhclient, udhcpc, dhcpcd, Kea (kea-dhcp4 and
 #          perfdhcp, which Debian ships in kea-admin), scapy, tshark,
 #          faketime (the clock-step edge case), prometheus (for promtool;
-#          its service is disabled)
+#          its service is disabled), dpdk (dpdk-devbind.py for
+#          deploy/host-prep.sh)
 #   all    every group above
 #
 # Needs root only when something is missing.
@@ -21,7 +23,8 @@ BUILD_PKGS=(
   libdpdk-dev librocksdb-dev libabsl-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   nlohmann-json3-dev libspdlog-dev libcli11-dev libpcap-dev libcpp-httplib-dev
-  libssl-dev
+  libssl-dev libsystemd-dev
+  dpkg-dev fakeroot man-db
   python3
 )
 
@@ -33,6 +36,7 @@ DEMO_PKGS=(
   isc-dhcp-client udhcpc dhcpcd-base
   kea-dhcp4-server kea-admin
   python3-scapy tshark faketime prometheus
+  dpdk
 )
 
 usage() {

@@ -1308,6 +1308,7 @@ ControlServer::Result ControlServer::ConfigReload(const Arguments& args) {
   options_.config_text = *std::move(text);
   config_sha256_ = Sha256Hex(options_.config_text);
   config_loaded_ = absl::Now();
+  ++reloads_;
   left_out_ = merged->left_out;
   for (const std::string& m : left_out_) spdlog::warn("control: {}", m);
   for (const std::string& r : restart) {

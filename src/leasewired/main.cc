@@ -14,6 +14,10 @@
 // stderr. SIGTERM, SIGINT or the control command "shutdown": stop
 // receiving, wait for the last commits, close the database, exit 0.
 //
+// Under systemd (Type=notify, deploy/systemd/leasewired.service) it sends
+// READY=1 when it serves, a STATUS= line after each config reload,
+// STOPPING=1 on the way out and WATCHDOG=1 pings if WatchdogSec= is set.
+//
 // Exit status: 0 clean stop (or valid config), 1 command-line error,
 // 2 bad configuration, 3 DPDK or port failure, 4 lease database failure,
 // 5 control socket or metrics endpoint failure.
@@ -36,14 +40,18 @@
 
 #include "CLI/CLI.hpp"
 #include "absl/status/statusor.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
 #include "leasewire/config/config.h"
 #include "leasewire/control/control_server.h"
 #include "leasewire/control/runtime_config.h"
 #include "leasewire/dataplane/dataplane.h"
 #include "leasewire/dataplane/eal.h"
 #include "leasewire/store/store.h"
+#include "leasewired/service_notifier.h"
 #include "spdlog/sinks/stdout_color_sinks.h"
 #include "spdlog/spdlog.h"
 
@@ -52,6 +60,7 @@ namespace {
 namespace config = leasewire::config;
 namespace control = leasewire::control;
 namespace dataplane = leasewire::dataplane;
+namespace service = leasewire::service;
 namespace store = leasewire::store;
 
 constexpr int kExitBadConfig = 2;
@@ -170,6 +179,7 @@ void LogCounters(const dataplane::Dataplane& plane) {
 }
 
 int Serve(const ServeFlags& flags) {
+  service::ServiceNotifier notifier;
   absl::StatusOr<std::string> config_text = ReadConfigText(flags.config_path);
   if (!config_text.ok()) {
     spdlog::error("{}: {}", flags.config_path,
@@ -265,6 +275,7 @@ int Serve(const ServeFlags& flags) {
       dataplane::CleanupEal(*plan);
       return kExitDpdk;
     }
+    notifier.Status("recovering leases from " + so.directory);
     const auto recover_start = std::chrono::steady_clock::now();
     absl::StatusOr<dataplane::Dataplane::RecoverResult> recovered =
         (*plane)->Recover();
@@ -324,19 +335,35 @@ int Serve(const ServeFlags& flags) {
             config->control.tcp.empty()
                 ? std::string()
                 : ", control TCP port " + config->control.tcp);
-        spdlog::info(
-            "serving {} subnets on {} port(s) with {} worker(s), durability "
-            "{}",
-            config->subnets.size(), ports->size(), (*plane)->workers(),
-            sync ? "sync" : "async");
+        const std::string serving =
+            absl::StrCat("serving ", config->subnets.size(), " subnets on ",
+                         ports->size(), " port(s) with ", (*plane)->workers(),
+                         " worker(s), durability ", sync ? "sync" : "async");
+        spdlog::info("{}", serving);
+        notifier.Ready(serving);
+        if (notifier.watchdog_timeout() != absl::ZeroDuration()) {
+          spdlog::info("systemd watchdog: {} s, pinged from the main loop",
+                       absl::ToDoubleSeconds(notifier.watchdog_timeout()));
+        }
+        int reloads = 0;
         while (g_signal.load() == 0 && !(*ctl)->shutdown_requested()) {
-          (*ctl)->Poll(absl::Milliseconds(100));
+          (*ctl)->Poll(notifier.PollTimeout(absl::Milliseconds(100)));
+          notifier.WatchdogTick(absl::Now());
+          if ((*ctl)->reloads() != reloads) {
+            reloads = (*ctl)->reloads();
+            notifier.Status(absl::StrCat(serving, "; config reloaded ", reloads,
+                                         " time(s), last at ",
+                                         absl::FormatTime(absl::Now())));
+          }
         }
+        std::string stopping;
         if (g_signal.load() != 0) {
-          spdlog::info("signal {}: stopping", g_signal.load());
+          stopping = absl::StrCat("signal ", g_signal.load(), ": stopping");
         } else {
-          spdlog::info("shutdown requested on the control socket: stopping");
+          stopping = "shutdown requested on the control socket: stopping";
         }
+        spdlog::info("{}", stopping);
+        notifier.Stopping(stopping);
         ctl->reset();  // closes the socket: nobody may ask a stopped plane
         (*plane)->Stop();
         LogCounters(**plane);
