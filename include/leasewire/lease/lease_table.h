@@ -143,7 +143,7 @@ class LeaseTable {
   Slot next_slot_ = 0;
   size_t size_ = 0;
   std::array<size_t, 6> by_state_{};  // by LeaseState value (1..5)
-  std::vector<Range> ranges_;  // sorted by first
+  std::vector<Range> ranges_;         // sorted by first
   absl::flat_hash_map<uint32_t, Slot> other_addresses_;
   // The client index: open addressing with linear probing over a
   // power-of-two array of (key hash << 32 | slot) entries, kNoSlot in the
