@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
 #include "absl/strings/strip.h"
+#include "leasewire/config/keys.h"
 
 namespace leasewire::config::internal {
 namespace {
@@ -182,9 +183,9 @@ absl::Status Node::TypeError(absl::string_view expected) const {
       absl::StrCat("expected ", expected, ", got ", TypeName(*value_)));
 }
 
-absl::Status Node::ExpectObject(
-    std::initializer_list<absl::string_view> allowed) const {
+absl::Status Node::ExpectObject(std::string_view object) const {
   if (!value_->is_object()) return TypeError("an object");
+  const std::vector<std::string_view> allowed = KeysOf(object);
   for (const auto& [key, unused] : value_->items()) {
     if (std::find(allowed.begin(), allowed.end(), key) == allowed.end()) {
       return Error(absl::StrCat("unknown key \"", key, "\""));
