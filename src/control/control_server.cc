@@ -32,7 +32,8 @@ using wire::Ipv4Address;
 bool Mutates(std::string_view command) {
   return command == "stats-reset" || command == "lease-delete" ||
          command == "reservation-add" || command == "reservation-delete" ||
-         command == "config-reload" || command == "shutdown";
+         command == "config-reload" || command == "backup" ||
+         command == "shutdown";
 }
 
 Failure Fail(ErrorCode code, std::string message) {
@@ -526,6 +527,7 @@ ControlServer::Result ControlServer::Dispatch(const Request& request) {
   if (c == "reservation-delete") return ReservationDelete(args);
   if (c == "config-test") return ConfigTest(args);
   if (c == "config-reload") return ConfigReload(args);
+  if (c == "backup") return Backup(args);
   if (c == "shutdown") return Shutdown(args);
   if (c == "commands") return ListCommands(args);
   return {{}, Fail(ErrorCode::kUnknownCommand, "unknown command " + c)};
@@ -1216,6 +1218,51 @@ ControlServer::Result ControlServer::ReservationDelete(const Arguments& args) {
   runtime_ = std::move(next);
   left_out_ = merged->left_out;
   return {Json{{"deleted", *key}}, std::nullopt};
+}
+
+// Runs on this (the control) thread: the workers go on answering and
+// committing meanwhile; other control requests wait until it is done.
+ControlServer::Result ControlServer::Backup(const Arguments& args) {
+  LW_CHECK_ARGS(args.ExpectOnly({"directory"}));
+  std::string directory;
+  LW_CHECK_ARGS(args.String("directory", &directory));
+  if (directory.empty() || directory.front() != '/') {
+    return {{},
+            BadArguments(Cat("directory \"", directory,
+                             "\" must be absolute: the server does not share "
+                             "your working directory"))};
+  }
+  store::Store& st = plane_->store();
+  const absl::Time started = absl::Now();
+  absl::StatusOr<store::DirectoryReport> report = st.Checkpoint(directory);
+  if (!report.ok()) {
+    const absl::StatusCode code = report.status().code();
+    const ErrorCode answer =
+        code == absl::StatusCode::kInvalidArgument ? ErrorCode::kBadArguments
+        : code == absl::StatusCode::kUnavailable   ? ErrorCode::kUnavailable
+                                                   : ErrorCode::kRefused;
+    return {{},
+            Fail(answer, Cat("backup to ", directory,
+                             " failed: ", report.status().message(),
+                             "; the lease database is unchanged and "
+                             "leasewired serves on"))};
+  }
+  const double seconds = absl::ToDoubleSeconds(absl::Now() - started);
+  spdlog::info(
+      "control: backup of lease database {} to {}: {} lease records, {} "
+      "runtime reservations, sequence {}, {} bytes, {:.3f} s",
+      st.options().directory, report->directory, report->lease_records,
+      report->reservations, report->last_sequence, report->disk_bytes, seconds);
+  return {Json{{"directory", report->directory},
+               {"source", st.options().directory},
+               {"schema-version", report->schema_version},
+               {"last-sequence", report->last_sequence},
+               {"lease-records", report->lease_records},
+               {"damaged-records", report->damaged_records},
+               {"reservations", report->reservations},
+               {"disk-bytes", report->disk_bytes},
+               {"seconds", seconds}},
+          std::nullopt};
 }
 
 ControlServer::Result ControlServer::ConfigTest(const Arguments& args) {

@@ -391,6 +391,13 @@ TEST_P(ValidationErrorTest, NamesPathAndProblem) {
   EXPECT_THAT(ErrorOf(GetParam().json), HasSubstr(GetParam().message));
 }
 
+TEST(UnknownKeyTest, FarFromAnyKnownKeyGetsNoSuggestion) {
+  const std::string e = ErrorOf(OneSubnet(
+      R"("pools": [{"pool": "192.0.2.5 - 192.0.2.6", "client-class": "x"}])"));
+  EXPECT_THAT(e, HasSubstr("unknown key \"client-class\""));
+  EXPECT_THAT(e, ::testing::Not(HasSubstr("did you mean")));
+}
+
 const std::string kThreeSubnets =
     R"({"id": 1, "subnet": "192.0.2.0/24"},
        {"id": 2, "subnet": "198.51.100.0/24"},)";
@@ -707,7 +714,13 @@ INSTANTIATE_TEST_SUITE_P(
     ::testing::Values(
         ErrorCase{"UnknownTopLevelKey",
                   R"({"server-id": "192.0.2.1", "valid-lifetme": 5})",
-                  "unknown key \"valid-lifetme\""},
+                  "unknown key \"valid-lifetme\" (did you mean "
+                  "\"valid-lifetime\"?)"},
+        ErrorCase{"UnknownKeyTwoEditsAway",
+                  R"({"server-id": "192.0.2.1",
+                      "lease-database": {"durabilty": "sync"}})",
+                  "lease-database: unknown key \"durabilty\" (did you "
+                  "mean \"durability\"?)"},
         ErrorCase{"NotAnObject", "[1, 2]", "expected an object, got an array"},
         ErrorCase{"NoServerId", R"({"subnets": []})",
                   "\"server-id\" is not set and there is no interface"},

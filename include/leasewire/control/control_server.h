@@ -99,6 +99,7 @@ class ControlServer {
   Result ReservationDelete(const Arguments& args);
   Result ConfigTest(const Arguments& args);
   Result ConfigReload(const Arguments& args);
+  Result Backup(const Arguments& args);
   Result Shutdown(const Arguments& args);
   Result ListCommands(const Arguments& args);
 
