@@ -141,6 +141,7 @@ TEST_F(KeaLeaseFixtureTest, BoundLeases) {
   l = Planned(planned_, "198.51.100.11");
   ASSERT_NE(l, nullptr);
   EXPECT_EQ(l->expiry, store::TimeBase::kWallNever);
+  EXPECT_EQ(l->start, 1800000000);  // expire - 0xffffffff: Kea's cltt
 }
 
 TEST_F(KeaLeaseFixtureTest, DeclinedRemovedExpiredAndForeign) {

@@ -323,9 +323,10 @@ std::vector<PlannedLease> PlanImport(const std::vector<KeaLease>& rows,
     p.state =
         declined ? lease::LeaseState::kDeclined : lease::LeaseState::kBound;
     p.expiry = infinite ? store::TimeBase::kWallNever : l.expire;
-    // cltt; an infinite lease records no start Kea could give back.
-    p.start = infinite ? std::min<int64_t>(l.expire, now)
-                       : l.expire - l.valid_lifetime;
+    // cltt = expire - valid_lifetime, also for an infinite lease when it
+    // fits the record's range.
+    const int64_t cltt = l.expire - int64_t{l.valid_lifetime};
+    p.start = cltt >= 0 && cltt < int64_t{lease::kNever} ? cltt : now;
     if (!declined) {
       p.client_id =
           l.client_id.size() >= 2 ? l.client_id : std::vector<uint8_t>();
