@@ -286,6 +286,21 @@ TEST(KeaConfigTest, KeaDefaultsAreWrittenOut) {
   EXPECT_FALSE(report.lossy()) << report.ToJson().dump(2);
 }
 
+TEST(KeaConfigTest, LifetimeThatIsNotANumberIsReported) {
+  Report report;
+  absl::StatusOr<ConvertResult> r = ConvertKeaConfig(
+      R"({"Dhcp4": {"valid-lifetime": "7200",
+                    "option-data": [{"code": 54, "data": "192.0.2.1"}],
+                    "subnet4": [{"id": 3, "subnet": "192.0.2.0/24",
+                                 "max-valid-lifetime": "x"}]}})",
+      {}, &report);
+  ASSERT_TRUE(r.ok()) << r.status();
+  ASSERT_TRUE(r->validation.ok()) << r->validation;
+  EXPECT_FALSE(r->config.contains("valid-lifetime"));
+  ExpectItem(report, "Dhcp4", Severity::kDropped, "not integers");
+  ExpectItem(report, "Dhcp4.subnet4[0]", Severity::kDropped, "not integers");
+}
+
 TEST(KeaConfigTest, SubnetServerIdAndRelayInsideAnotherSubnet) {
   Report report;
   absl::StatusOr<ConvertResult> r = ConvertKeaConfig(

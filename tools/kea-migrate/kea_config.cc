@@ -606,6 +606,13 @@ void Converter::Lifetimes(const Scope& scope, bool global, J* out) {
     std::optional<uint32_t> v = GetU32(*level->obj, "valid-lifetime");
     std::optional<uint32_t> mn = GetU32(*level->obj, "min-valid-lifetime");
     std::optional<uint32_t> mx = GetU32(*level->obj, "max-valid-lifetime");
+    if (!v && !mn && !mx) {
+      report_.Dropped(level->path,
+                      "valid-lifetime, min-valid-lifetime and "
+                      "max-valid-lifetime are not integers of 0-4294967295; "
+                      "inherited instead");
+      return;
+    }
     if (!v) {
       v = mn ? *mn : *mx;
       report_.Approximated(
