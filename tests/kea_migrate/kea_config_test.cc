@@ -133,6 +133,8 @@ TEST_F(KeaFullConfigTest, GlobalOptions) {
   // By code, written by name.
   EXPECT_EQ(OptionNamed(o, "domain-name")["data"], "example.net");
   EXPECT_EQ(OptionNamed(o, "ntp-servers")["always-send"], true);
+  // Kea's hex integers are written in decimal.
+  EXPECT_EQ(OptionNamed(o, "default-ip-ttl")["data"], "64");
   // csv-format false: hex, by code.
   EXPECT_EQ(OptionNamed(o, "224")["hex"], "0a0b0c");
   // boot-file-name (the BOOTP field) becomes option 67.
@@ -141,13 +143,13 @@ TEST_F(KeaFullConfigTest, GlobalOptions) {
   ExpectItem(report_, "Dhcp4.boot-file-name", Severity::kApproximated,
              "option 67");
   ExpectItem(report_, "Dhcp4.option-data[2]", Severity::kInfo, "server-id");
-  ExpectItem(report_, "Dhcp4.option-data[4]", Severity::kDropped,
+  ExpectItem(report_, "Dhcp4.option-data[5]", Severity::kDropped,
              "no type in leasewire's table");
-  ExpectItem(report_, "Dhcp4.option-data[6]", Severity::kDropped,
-             "valid-lifetime");
   ExpectItem(report_, "Dhcp4.option-data[7]", Severity::kDropped,
-             "vendor-encapsulated-options-space");
+             "valid-lifetime");
   ExpectItem(report_, "Dhcp4.option-data[8]", Severity::kDropped,
+             "vendor-encapsulated-options-space");
+  ExpectItem(report_, "Dhcp4.option-data[9]", Severity::kDropped,
              "192.0.2.300");
   EXPECT_TRUE(OptionNamed(o, "routers").is_null());
   EXPECT_TRUE(OptionNamed(o, "dhcp-lease-time").is_null());
@@ -335,10 +337,26 @@ TEST(KeaConfigTest, OutputRejectedByLeasewireIsAnError) {
              Severity::kDropped, "--interface-address eth0=");
 }
 
+TEST(KeaConfigTest, PortsFromTheCommandLineAreAdded) {
+  // Debian's shipped kea-dhcp4.conf lists no interfaces at all.
+  Report report;
+  ConvertOptions options;
+  options.interface_addresses["port0"] = "10.0.0.2/24";
+  absl::StatusOr<ConvertResult> r = ConvertKeaConfig(
+      R"({"Dhcp4": {"interfaces-config": {"interfaces": []},
+          "subnet4": [{"id": 1, "subnet": "10.0.0.0/24"}]}})",
+      options, &report);
+  ASSERT_TRUE(r.ok()) << r.status();
+  ASSERT_TRUE(r->validation.ok()) << r->validation;
+  EXPECT_EQ(r->config["interfaces"],
+            J::parse(R"([{"name": "port0", "address": "10.0.0.2/24"}])"));
+  ExpectItem(report, "--interface-address port0", Severity::kInfo, "added");
+}
+
 TEST(KeaConfigTest, InputErrors) {
   Report report;
   absl::StatusOr<ConvertResult> r =
-      ConvertKeaConfig("{\n\"Dhcp4\": {,}}", {}, &report);
+      ConvertKeaConfig("{\n\"Dhcp4\": {\"a\" 1}}", {}, &report);
   ASSERT_FALSE(r.ok());
   EXPECT_NE(r.status().message().find("line 2"), std::string::npos)
       << r.status();
@@ -358,6 +376,13 @@ TEST(KeaConfigTest, CommentMarkersInsideStringsAreKept) {
       "{\"a\": \"x#y\", # gone\n \"b\": \"http://w/\\\"q\" // gone\n}");
   ASSERT_TRUE(s.ok());
   EXPECT_EQ(*s, "{\"a\": \"x#y\", \n \"b\": \"http://w/\\\"q\" \n}");
+}
+
+TEST(KeaConfigTest, TrailingCommasAreAcceptedLikeKeaDoes) {
+  absl::StatusOr<std::string> s =
+      StripKeaComments("{\"a\": [1, 2, ], \"b\": \"x, }\", // c\n}");
+  ASSERT_TRUE(s.ok());
+  EXPECT_EQ(*s, "{\"a\": [1, 2 ], \"b\": \"x, }\" \n}");
 }
 
 }  // namespace

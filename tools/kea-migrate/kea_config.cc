@@ -11,6 +11,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
@@ -511,14 +512,24 @@ std::optional<Option> Converter::OneOption(
     }
     entry["hex"] = Hex(*bytes, "");
   } else {
+    std::string text = data;
+    // Kea also takes integers in hex ("0xf0"); leasewire in decimal.
+    const bool integer = def->type == wire::OptionType::kUint8 ||
+                         def->type == wire::OptionType::kUint16 ||
+                         def->type == wire::OptionType::kUint32;
+    uint64_t number = 0;
+    if (integer && absl::StartsWithIgnoreCase(text, "0x") &&
+        absl::SimpleHexAtoi(absl::string_view(text).substr(2), &number)) {
+      text = std::to_string(number);
+    }
     absl::StatusOr<std::vector<uint8_t>> encoded =
-        config::EncodeOptionValue(c, data);
+        config::EncodeOptionValue(c, text);
     if (!encoded.ok()) {
       report_.Dropped(path,
                       absl::StrCat(label, ": ", encoded.status().message()));
       return std::nullopt;
     }
-    entry["data"] = data;
+    entry["data"] = text;
   }
   if (o.value("always-send", false)) entry["always-send"] = true;
   return Option{c, std::move(entry)};
@@ -1082,6 +1093,17 @@ void Converter::Interfaces(const J& ic, const std::string& path) {
                         " in a lab, a PCI address for a NIC), and keep the "
                         "address off the kernel's side of the interface"));
   }
+  // Ports given on the command line that Kea's list lacks.
+  for (const auto& [name, cidr] : options_.interface_addresses) {
+    bool listed = false;
+    for (const J& i : interfaces_) listed = listed || i["name"] == name;
+    if (listed) continue;
+    interfaces_.push_back({{"name", name}, {"address", cidr}});
+    report_.Info(absl::StrCat("--interface-address ", name),
+                 absl::StrCat("port \"", name,
+                              "\" added; Kea's interfaces-config does not "
+                              "list it"));
+  }
   for (const auto& [key, value] : ic.items()) {
     if (key == "interfaces") continue;
     report_.Info(Sub(path, key),
@@ -1223,6 +1245,8 @@ void Converter::TopLevel(const J& d) {
   }
   if (const J* ic = take("interfaces-config")) {
     Interfaces(*ic, "Dhcp4.interfaces-config");
+  } else {
+    Interfaces(J::object(), "Dhcp4.interfaces-config");
   }
   if (const J* cs = take("control-socket")) {
     ControlSocket(*cs, "Dhcp4.control-socket");
@@ -1320,6 +1344,40 @@ absl::StatusOr<J> Converter::Run(const J& root) {
 
 }  // namespace
 
+namespace {
+
+// Kea's parser accepts a comma before a closing bracket (Debian's shipped
+// kea-dhcp4.conf has them once its comments are gone); JSON does not.
+// REQUIRES: `text` has no comments.
+std::string DropTrailingCommas(const std::string& text) {
+  std::string out;
+  out.reserve(text.size());
+  for (size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (c == '"') {
+      out += c;
+      for (++i; i < text.size(); ++i) {
+        out += text[i];
+        if (text[i] == '\\' && i + 1 < text.size()) {
+          out += text[++i];
+        } else if (text[i] == '"') {
+          break;
+        }
+      }
+      continue;
+    }
+    if (c == ',') {
+      size_t k = i + 1;
+      while (k < text.size() && absl::ascii_isspace(text[k])) ++k;
+      if (k < text.size() && (text[k] == '}' || text[k] == ']')) continue;
+    }
+    out += c;
+  }
+  return out;
+}
+
+}  // namespace
+
 absl::StatusOr<std::string> StripKeaComments(std::string_view std_text) {
   const absl::string_view text(std_text.data(), std_text.size());
   std::string out;
@@ -1375,7 +1433,7 @@ absl::StatusOr<std::string> StripKeaComments(std::string_view std_text) {
     if (c == '\n') ++line;
     out += c;
   }
-  return out;
+  return DropTrailingCommas(out);
 }
 
 absl::StatusOr<ConvertResult> ConvertKeaConfig(std::string_view kea_text,
