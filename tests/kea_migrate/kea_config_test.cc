@@ -272,6 +272,71 @@ TEST_F(KeaFullConfigTest, EverythingElseIsReported) {
   EXPECT_TRUE(report_.lossy());
 }
 
+TEST(KeaConfigTest, ReportedFeatures) {
+  Report report;
+  absl::StatusOr<ConvertResult> r =
+      ConvertKeaConfig(Fixture("reported.json"), {}, &report);
+  ASSERT_TRUE(r.ok()) << r.status();
+  ASSERT_TRUE(r->validation.ok()) << r->validation << "\n" << r->config.dump(2);
+  struct Expected {
+    const char* path;
+    Severity severity;
+    const char* text;
+  };
+  for (const Expected& e : std::initializer_list<Expected>{
+           {"Dhcp4.interfaces-config.interfaces[0]", Severity::kDropped,
+            "\"*\""},
+           {"Dhcp4.interfaces-config.interfaces[2]", Severity::kDropped,
+            "prefix length is unknown"},
+           {"Dhcp4.lease-database", Severity::kDropped, "kea-admin"},
+           {"Dhcp4.hosts-databases", Severity::kDropped, "database"},
+           {"Dhcp4.hooks-libraries[0]", Severity::kDropped, "substring"},
+           {"Dhcp4.hooks-libraries[1]", Severity::kDropped, "libdhcp_ha"},
+           {"Dhcp4.control-socket", Severity::kDropped, "absolute"},
+           {"Dhcp4.renew-timer", Severity::kDropped, "cannot be expressed"},
+           {"Dhcp4.rebind-timer", Severity::kApproximated, "83.33 %"},
+           {"Dhcp4.subnet4[0].option-data[0]", Severity::kDropped,
+            "not in leasewire's option table"},
+           {"Dhcp4.subnet4[0].option-data[1]", Severity::kDropped,
+            "code 3, not 6"},
+           {"Dhcp4.subnet4[0].option-data[2].never-send", Severity::kDropped,
+            "never-send"},
+           {"Dhcp4.subnet4[0].option-data[3]", Severity::kDropped, "RFC 6842"},
+           {"Dhcp4.subnet4[0].pools[0].option-data[0]", Severity::kDropped,
+            "per subnet only"},
+           {"Dhcp4.subnet4[0].reservations[0].flex-id", Severity::kDropped,
+            "no leasewire equivalent"},
+           {"Dhcp4.subnet4[0].reservations[1].hw-address", Severity::kDropped,
+            "6-octet"},
+           {"Dhcp4.subnet4[0].reservations[2].client-id", Severity::kDropped,
+            "at least 2 octets"},
+           {"Dhcp4.subnet4[0].reservations[3]", Severity::kDropped,
+            "no identifier"},
+           {"Dhcp4.subnet4[0].reservations[4].option-data[0]",
+            Severity::kDropped, "per subnet only"},
+       }) {
+    ExpectItem(report, e.path, e.severity, e.text);
+  }
+  // Each timer problem is reported once, not again for every subnet.
+  size_t renew = 0;
+  for (const ReportItem& i : report.items()) {
+    renew += i.path == "Dhcp4.renew-timer" ? 1 : 0;
+  }
+  EXPECT_EQ(renew, 1u);
+  const J& c = r->config;
+  EXPECT_EQ(c["renew-timer-percent"], 50.0);
+  EXPECT_EQ(c["rebind-timer-percent"], 83.33);
+  EXPECT_FALSE(c.contains("control"));
+  EXPECT_FALSE(c.contains("server-id"));
+  const J s = SubnetWithId(c, 1);
+  EXPECT_FALSE(s.contains("server-id"));
+  ASSERT_EQ(s["reservations"].size(), 1u);
+  EXPECT_EQ(s["reservations"][0]["hw-address"], "02:00:00:00:00:09");
+  EXPECT_FALSE(s["reservations"][0].contains("option-data"));
+  // Only the valid options of the subnet are left.
+  EXPECT_FALSE(s.contains("option-data")) << s.dump();
+}
+
 TEST(KeaConfigTest, KeaDefaultsAreWrittenOut) {
   Report report;
   absl::StatusOr<ConvertResult> r = ConvertKeaConfig(

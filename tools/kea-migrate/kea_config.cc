@@ -457,7 +457,11 @@ std::optional<Option> Converter::OneOption(
   if (c == 54) {
     std::optional<Ipv4Address> a =
         Ipv4Address::Parse(std::string(absl::StripAsciiWhitespace(data)));
-    if (csv && a) {
+    if (server_id == nullptr) {
+      report_.Dropped(path,
+                      "leasewire sets the server identifier globally or per "
+                      "subnet only (\"server-id\")");
+    } else if (csv && a) {
       *server_id = *a;
       report_.Info(path, "dhcp-server-identifier becomes \"server-id\"");
     } else {
@@ -669,6 +673,7 @@ void Converter::Timers(const Scope& scope, bool global, J* out) {
       std::optional<uint32_t> secs = GetU32(*l->obj, timer_key[t]);
       const std::string p = Sub(l->path, timer_key[t]);
       if (!secs || valid == config::kInfinite || *secs >= valid || *secs == 0) {
+        if (!timer_reported_.insert(p).second) continue;
         report_.Dropped(p, absl::StrCat("cannot be expressed as a share of "
                                         "valid-lifetime ",
                                         valid, "; leasewire's default used"));
@@ -820,14 +825,9 @@ std::optional<J> Converter::Reservation(const J& r, const std::string& path) {
       report_.Dropped(Sub(path, "hostname"), "longer than 255 characters");
     }
   }
-  std::optional<Ipv4Address> sid;
   std::vector<Option> opts;
   if (r.contains("option-data")) {
-    opts = Options(r["option-data"], Sub(path, "option-data"), &sid);
-  }
-  if (sid) {
-    report_.Dropped(Sub(path, "option-data"),
-                    "a per-client server identifier is not supported");
+    opts = Options(r["option-data"], Sub(path, "option-data"), nullptr);
   }
   BootFields(r, path, &opts);
   if (!opts.empty()) out["option-data"] = OptionList(opts);
@@ -932,15 +932,10 @@ void Converter::Subnet(const J& s, const std::string& path, const J* network,
         continue;
       }
       J pool{{"pool", Describe(p["pool"])}};
-      std::optional<Ipv4Address> pool_sid;
       if (p.contains("option-data")) {
         std::vector<Option> po =
-            Options(p["option-data"], Sub(pp, "option-data"), &pool_sid);
+            Options(p["option-data"], Sub(pp, "option-data"), nullptr);
         if (!po.empty()) pool["option-data"] = OptionList(po);
-      }
-      if (pool_sid) {
-        report_.Dropped(Sub(pp, "option-data"),
-                        "a per-pool server identifier is not supported");
       }
       Unhandled(p, pp, {"pool", "option-data"});
       pools.push_back(std::move(pool));
