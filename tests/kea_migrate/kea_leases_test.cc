@@ -74,7 +74,7 @@ class KeaLeaseFixtureTest : public testing::Test {
   }
 
   std::shared_ptr<const config::Config> config_;
-  std::vector<KeaLease> rows_;
+  LeaseRows rows_;
   Report report_;
   ImportCounts counts_;
   std::vector<PlannedLease> planned_;
@@ -167,7 +167,7 @@ TEST_F(KeaLeaseFixtureTest, DeclinedRemovedExpiredAndForeign) {
 }
 
 TEST(KeaLeaseTest, RouterInsidePoolIsNotImported) {
-  std::vector<KeaLease> rows;
+  LeaseRows rows;
   Report report;
   ImportCounts counts;
   ASSERT_TRUE(ParseKeaLeaseCsv(
@@ -185,7 +185,7 @@ TEST(KeaLeaseTest, RouterInsidePoolIsNotImported) {
 
 TEST(KeaLeaseTest, OlderHeaderWithoutStateAndUserContext) {
   // Kea before 1.1 wrote no state column; every row is then "default".
-  std::vector<KeaLease> rows;
+  LeaseRows rows;
   Report report;
   ImportCounts counts;
   ASSERT_TRUE(ParseKeaLeaseCsv(
@@ -195,12 +195,12 @@ TEST(KeaLeaseTest, OlderHeaderWithoutStateAndUserContext) {
                   "old.csv", &rows, &report, &counts)
                   .ok());
   ASSERT_EQ(rows.size(), 1u);
-  EXPECT_EQ(rows[0].state, kKeaStateDefault);
-  EXPECT_EQ(rows[0].hostname, "h");
+  EXPECT_EQ(rows.rows()[0].state, kKeaStateDefault);
+  EXPECT_EQ(rows.rows()[0].hostname, "h");
 }
 
 TEST(KeaLeaseTest, NotALeaseFile) {
-  std::vector<KeaLease> rows;
+  LeaseRows rows;
   Report report;
   ImportCounts counts;
   absl::Status s = ParseKeaLeaseCsv("address,duid,iaid\n", "v6.csv", &rows,
@@ -232,7 +232,7 @@ TEST_F(KeaLeaseStoreTest, WrittenLeasesAreRecoveredByTheEngine) {
       ",1,0,0,,0,\n", "192.0.2.102,,,600,", now + 500, ",1,0,0,,1,\n",
       "198.51.100.11,02:00:00:00:00:0f,,4294967295,", now + 4294967295LL - 100,
       ",2,0,0,,0,\n");
-  std::vector<KeaLease> rows;
+  LeaseRows rows;
   Report report;
   ImportCounts counts;
   ASSERT_TRUE(ParseKeaLeaseCsv(csv, "t.csv", &rows, &report, &counts).ok());

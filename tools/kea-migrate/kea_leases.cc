@@ -6,6 +6,7 @@
 #include <limits>
 #include <map>
 #include <optional>
+#include <sstream>
 #include <string>
 #include <utility>
 
@@ -144,18 +145,34 @@ nlohmann::ordered_json ImportCounts::ToJson() const {
           {"subnet-moved", subnet_moved}};
 }
 
-absl::Status ParseKeaLeaseCsv(std::string_view std_text,
-                              std::string_view std_name,
-                              std::vector<KeaLease>* rows, Report* report,
+void LeaseRows::Add(KeaLease row) {
+  const auto [it, added] =
+      index_.try_emplace(row.address.value(), rows_.size());
+  if (added) {
+    rows_.push_back(std::move(row));
+  } else {
+    rows_[it->second] = std::move(row);
+  }
+}
+
+absl::Status ParseKeaLeaseCsv(std::string_view text, std::string_view name,
+                              LeaseRows* rows, Report* report,
                               ImportCounts* counts) {
-  const absl::string_view text(std_text.data(), std_text.size());
+  std::istringstream in{std::string(text)};
+  return ParseKeaLeaseCsv(in, name, rows, report, counts);
+}
+
+absl::Status ParseKeaLeaseCsv(std::istream& in, std::string_view std_name,
+                              LeaseRows* rows, Report* report,
+                              ImportCounts* counts) {
   const std::string name(std_name);
   Capped capped(report);
-  std::vector<absl::string_view> lines = absl::StrSplit(text, '\n');
   std::map<std::string, size_t> column;
   size_t ncolumns = 0;
   size_t line_no = 0;
-  for (absl::string_view line : lines) {
+  std::string buffer;
+  while (std::getline(in, buffer)) {
+    absl::string_view line = buffer;
     ++line_no;
     if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
     if (absl::StripAsciiWhitespace(line).empty()) continue;
@@ -238,7 +255,7 @@ absl::Status ParseKeaLeaseCsv(std::string_view std_text,
     if (l.hostname.size() > 255) l.hostname.resize(255);
     UserContext(Unescape(cell("user_context")), &l);
     ++counts->rows;
-    rows->push_back(std::move(l));
+    rows->Add(std::move(l));
   }
   if (ncolumns == 0) {
     return absl::InvalidArgumentError(
@@ -248,18 +265,23 @@ absl::Status ParseKeaLeaseCsv(std::string_view std_text,
   return absl::OkStatus();
 }
 
-std::vector<PlannedLease> PlanImport(const std::vector<KeaLease>& rows,
+std::vector<PlannedLease> PlanImport(const LeaseRows& rows,
                                      const config::Config& config, int64_t now,
                                      Report* report, ImportCounts* counts) {
   Capped capped(report);
-  // Memfile appends a row per change: the last row of an address is the
-  // lease's state (a row with valid_lifetime 0 deleted it).
-  std::map<uint32_t, const KeaLease*> last;
-  for (const KeaLease& l : rows) last[l.address.value()] = &l;
+  // Memfile appends a row per change: the last row of an address (the one
+  // LeaseRows kept) is the lease's state; valid_lifetime 0 deleted it.
+  // Address order: the store writes sorted keys.
+  std::vector<const KeaLease*> last;
+  last.reserve(rows.size());
+  for (const KeaLease& l : rows.rows()) last.push_back(&l);
+  std::sort(last.begin(), last.end(), [](const KeaLease* a, const KeaLease* b) {
+    return a->address < b->address;
+  });
   counts->addresses = last.size();
   std::map<std::pair<uint32_t, uint32_t>, uint64_t> moved;
   std::vector<PlannedLease> out;
-  for (const auto& [addr, lp] : last) {
+  for (const KeaLease* lp : last) {
     const KeaLease& l = *lp;
     if (l.valid_lifetime == 0) {
       ++counts->removed;

@@ -19,10 +19,12 @@
 #define LEASEWIRE_TOOLS_KEA_MIGRATE_KEA_LEASES_H_
 
 #include <cstdint>
+#include <istream>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "leasewire/config/config.h"
 #include "leasewire/lease/lease.h"
@@ -90,15 +92,35 @@ struct PlannedLease {
 // address in no subnet, ...); the counts are always complete.
 inline constexpr size_t kMaxItemsPerKind = 1000;
 
-// Appends the rows of one lease file (`name` is used in report paths).
-// InvalidArgument when the header is missing or lacks a needed column;
-// malformed lines are skipped, counted and reported with their number.
+// The lease file's rows as memfile replays them: the last row read for an
+// address replaces the earlier ones, so memory grows with the addresses,
+// not with the rows (a file between cleanups holds a row per renewal).
+class LeaseRows {
+ public:
+  void Add(KeaLease row);
+  // One row per address, in the order addresses were first seen.
+  const std::vector<KeaLease>& rows() const { return rows_; }
+  size_t size() const { return rows_.size(); }
+
+ private:
+  std::vector<KeaLease> rows_;
+  absl::flat_hash_map<uint32_t, size_t> index_;  // address -> rows_ index
+};
+
+// Reads one lease file line by line into `rows` (`name` is used in report
+// paths). InvalidArgument when the header is missing or lacks a needed
+// column; malformed lines are skipped, counted and reported with their
+// number.
+absl::Status ParseKeaLeaseCsv(std::istream& in, std::string_view name,
+                              LeaseRows* rows, Report* report,
+                              ImportCounts* counts);
+// The same for a file's text.
 absl::Status ParseKeaLeaseCsv(std::string_view text, std::string_view name,
-                              std::vector<KeaLease>* rows, Report* report,
+                              LeaseRows* rows, Report* report,
                               ImportCounts* counts);
 
 // The leases to import, in address order. `now` is Unix seconds.
-std::vector<PlannedLease> PlanImport(const std::vector<KeaLease>& rows,
+std::vector<PlannedLease> PlanImport(const LeaseRows& rows,
                                      const config::Config& config, int64_t now,
                                      Report* report, ImportCounts* counts);
 
