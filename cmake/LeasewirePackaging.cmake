@@ -10,7 +10,9 @@
 
 set(LEASEWIRE_DEPLOY ${PROJECT_SOURCE_DIR}/deploy)
 
-install(TARGETS leasewired leasewirectl RUNTIME DESTINATION bin)
+# leasewire-kea-migrate: operators moving from Kea run it on the new host.
+install(TARGETS leasewired leasewirectl leasewire-kea-migrate
+        RUNTIME DESTINATION bin)
 if(TARGET lw-loadgen)
   install(TARGETS lw-loadgen RUNTIME DESTINATION bin)
 endif()
@@ -41,6 +43,7 @@ install(FILES ${PROJECT_SOURCE_DIR}/README.md
               ${PROJECT_SOURCE_DIR}/docs/operations.md
               ${PROJECT_SOURCE_DIR}/docs/configuration.md
               ${PROJECT_SOURCE_DIR}/docs/architecture.md
+              ${PROJECT_SOURCE_DIR}/docs/migrating-from-kea.md
         DESTINATION ${doc_dir})
 file(GLOB example_configs ${LEASEWIRE_DEPLOY}/examples/*.json)
 install(FILES ${example_configs}
