@@ -1301,16 +1301,10 @@ ControlServer::Result ControlServer::ConfigTest(const Arguments& args) {
     reservations += s.reservations.size();
   }
   std::vector<std::string> restart = RestartOnly(*plane_->config(), c);
+  // The same rule Dataplane::Reload() applies.
   std::vector<std::string> interfaces;
-  if (c.interfaces.size() != plane_->config()->interfaces.size()) {
+  if (!config::SameInterfaces(*plane_->config(), c)) {
     interfaces.push_back("interfaces");
-  } else {
-    for (size_t i = 0; i < c.interfaces.size(); ++i) {
-      if (c.interfaces[i].name != plane_->config()->interfaces[i].name) {
-        interfaces.push_back("interfaces");
-        break;
-      }
-    }
   }
   return {Json{{"path", path},
                {"valid", true},

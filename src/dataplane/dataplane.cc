@@ -784,14 +784,7 @@ absl::StatusOr<store::CommitTicket> Dataplane::RunOnWorker(
 }
 
 absl::Status Dataplane::Reload(std::shared_ptr<const config::Config> config) {
-  const std::vector<config::Interface>& old = options_.config->interfaces;
-  const std::vector<config::Interface>& now = config->interfaces;
-  bool same = old.size() == now.size();
-  for (size_t i = 0; same && i < old.size(); ++i) {
-    same = old[i].name == now[i].name && old[i].address == now[i].address &&
-           old[i].prefix.length == now[i].prefix.length;
-  }
-  if (!same) {
+  if (!config::SameInterfaces(*options_.config, *config)) {
     return absl::FailedPreconditionError(
         "the new config changes \"interfaces\"; ports are bound at start-up: "
         "restart leasewired to change them");

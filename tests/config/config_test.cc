@@ -1208,6 +1208,37 @@ TEST(LookupTest, EmptyConfigFindsNothing) {
 // ---------------------------------------------------------------------
 // The shipped files.
 
+// Ports are bound at start-up: a reload may change subnets but not the
+// interfaces. A bug: `config test` compared names only while a reload
+// also refused a new address, and a new device was taken by both without
+// effect (reported by a newcomer run, 2026-12-04).
+TEST(SameInterfacesTest, EveryPortFieldCounts) {
+  const auto make = [](std::string address, std::string device,
+                       std::string pool) {
+    return MustLoad(R"({"interfaces": [{"name": "port0", "address": ")" +
+                    address + R"(", "device": ")" + device +
+                    R"("}], "subnets": [{"id": 1, "subnet": "10.20.0.0/24",
+                    "pools": [{"pool": ")" +
+                    pool + R"("}]}]})");
+  };
+  const auto base = make("10.20.0.2/24", "net_af_packet0,iface=a",
+                         "10.20.0.100 - 10.20.0.199");
+  EXPECT_TRUE(SameInterfaces(*base, *base));
+  // Subnets may change.
+  EXPECT_TRUE(
+      SameInterfaces(*base, *make("10.20.0.2/24", "net_af_packet0,iface=a",
+                                  "10.20.0.50 - 10.20.0.60")));
+  EXPECT_FALSE(
+      SameInterfaces(*base, *make("10.20.0.3/24", "net_af_packet0,iface=a",
+                                  "10.20.0.100 - 10.20.0.199")));
+  EXPECT_FALSE(
+      SameInterfaces(*base, *make("10.20.0.2/25", "net_af_packet0,iface=a",
+                                  "10.20.0.100 - 10.20.0.120")));
+  EXPECT_FALSE(
+      SameInterfaces(*base, *make("10.20.0.2/24", "net_af_packet0,iface=b",
+                                  "10.20.0.100 - 10.20.0.199")));
+}
+
 TEST(ShippedConfigTest, Isp1000Subnets) {
   absl::StatusOr<std::shared_ptr<const Config>> loaded =
       LoadConfigFile(ReadSourceFile("deploy/examples/isp-1000.json"));

@@ -307,9 +307,11 @@ class ManPageTest(unittest.TestCase):
             subs = help_subcommands(LEASEWIRECTL, cmd)
             for sub in [None] + subs:
                 words = [cmd] + ([sub] if sub else [])
-                # Documented as "lease get" etc. in a .TP heading.
+                # Documented as "lease get" etc. in a .TP heading, by a
+                # font macro or (one-line headings) an inline \fB.
                 self.assertRegex(
-                    page, r"\n\.(B|BR|BI)\s+\"?" + re.escape(" ".join(words)),
+                    page, r"\n(\.(B|BR|BI)\s+\"?|\\fB)" +
+                    re.escape(" ".join(words)),
                     f"leasewirectl.8 lacks {' '.join(words)}")
                 chain = [cmd] + ([sub] if sub else [])
                 for opt in help_options(LEASEWIRECTL, *chain):
