@@ -4,12 +4,14 @@
 #
 #   tools/install-deps.sh [build|demo|bench|all]    (default: build)
 #
-#   build  toolchain and libraries: everything a build needs
+#   build  toolchain and libraries: everything a build needs, and what
+#          `cpack -G DEB` and the man page check use (dpkg-dev, man-db)
 #   demo   build + what the live demo and the real-client tests drive:
 #          iproute2, ethtool, ping, arping, dhclient, udhcpc, dhcpcd, Kea (kea-dhcp4 and
 #          perfdhcp, which Debian ships in kea-admin), scapy, tshark,
 #          faketime (the clock-step edge case), prometheus (for promtool;
-#          its service is disabled)
+#          its service is disabled), dpdk (dpdk-devbind.py for
+#          deploy/host-prep.sh)
 #   bench  demo + the peers of the benchmark suite (bench/run-suite):
 #          ISC dhcpd (isc-dhcp-server), dnsmasq (dnsmasq-base: the binary
 #          without the system service) and python3-matplotlib for the
@@ -27,7 +29,8 @@ BUILD_PKGS=(
   libdpdk-dev librocksdb-dev libabsl-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   nlohmann-json3-dev libspdlog-dev libcli11-dev libpcap-dev libcpp-httplib-dev
-  libssl-dev
+  libssl-dev libsystemd-dev
+  dpkg-dev fakeroot man-db
   python3
 )
 
@@ -39,6 +42,7 @@ DEMO_PKGS=(
   isc-dhcp-client udhcpc dhcpcd-base
   kea-dhcp4-server kea-admin
   python3-scapy tshark faketime prometheus
+  dpdk
 )
 
 # perfdhcp is in kea-admin (demo); kea-dhcp4 is multi-threaded on request.

@@ -11,11 +11,15 @@
 #             ctest: unit tests, edge-case replay (../shared/cases),
 #             clang-format check, and the integration tests: leasewired
 #             in network namespaces against dhclient, udhcpc, dhcpcd,
-#             perfdhcp and scapy, and every case replayed over a veth
+#             perfdhcp and scapy, and every case replayed over a veth;
+#             the .deb built, installed, served from and purged
+#             (integration_package); deploy/ checks (systemd-analyze
+#             verify, host-prep dry run, man pages)
 #   3. asan   gcc, Debug, ASan + UBSan, tests, in build-asan/;
 #             ctest without the lint label; of the integration tests only
 #             the real clients and the control CLI (the others, among them
-#             the 5-minute over-the-wire case replay, run in stage 2)
+#             the 5-minute over-the-wire case replay and the package
+#             test, run in stage 2)
 #   4. fuzz   clang-14, ASan + UBSan + libFuzzer, in build-fuzz/;
 #             ctest -L fuzz: each fuzzer runs for 60 s (fixed in
 #             tests/fuzz/CMakeLists.txt)
@@ -190,7 +194,7 @@ else
     stage_failed asan "$t" configure
   elif ! build build-asan; then
     stage_failed asan "$t" compile
-  elif ! run_ctest asan "$t" build-asan -j2 -LE '^(lint|fuzz)$' -E '^integration_(cases_wire|RestartTest|RelayTest|PmdTest|metrics|loadgen)$'; then
+  elif ! run_ctest asan "$t" build-asan -j2 -LE '^(lint|fuzz)$' -E '^integration_(cases_wire|RestartTest|RelayTest|PmdTest|metrics|loadgen|package)$'; then
     status=1
   fi
 fi

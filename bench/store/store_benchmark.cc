@@ -6,14 +6,21 @@
 //   store_benchmark                      # commits + recovery of 1 M leases
 //   LEASEWIRE_BENCH_RECOVER=10000000 store_benchmark
 //       --benchmark_filter=Recover       # the 10 M recovery (manual)
+//   LEASEWIRE_BENCH_CHECKPOINT=10000000 store_benchmark
+//       --benchmark_filter=Checkpoint    # a backup of 10 M leases (manual);
+//   LEASEWIRE_BENCH_BACKUP_DIR=/other/fs: copy instead of hard links
 
 #include <stdlib.h>
 
+#include <algorithm>
+#include <atomic>
+#include <chrono>
 #include <cstdlib>
 #include <deque>
 #include <filesystem>
 #include <memory>
 #include <string>
+#include <thread>
 
 #include "benchmark/benchmark.h"
 #include "leasewire/store/store.h"
@@ -149,6 +156,90 @@ void RecoverArgs(benchmark::internal::Benchmark* b) {
   b->Unit(benchmark::kMillisecond)->UseRealTime()->Iterations(3);
 }
 BENCHMARK(BM_Recover)->Apply(RecoverArgs);
+
+// A backup (Store::Checkpoint(), the control command "backup") of `n`
+// leases while one writer keeps committing batches of 32 under kSync, as
+// workers do: the time of the backup, and the slowest commit that
+// overlapped it (how much the backup held ACKs back), against the slowest
+// in a second without a backup after each one.
+void BM_Checkpoint(benchmark::State& state) {
+  const uint32_t n = static_cast<uint32_t>(state.range(0));
+  const std::string dir = BenchRoot();
+  const char* env = std::getenv("LEASEWIRE_BENCH_BACKUP_DIR");
+  const std::string backups = env != nullptr ? env : dir;
+  auto s = OpenAt(dir + "/leases", Durability::kSync);
+  engine::MutationLog log;
+  CommitTicket t = 0;
+  for (uint32_t i = 0; i < n; i += 4096) {
+    log.Clear();
+    for (uint32_t j = i; j < i + 4096 && j < n; ++j) {
+      test::Append(&log, engine::MutationKind::kBind, test::Cpe(j));
+    }
+    t = s->Submit(log);
+    if (i % (64 * 4096) == 0) s->Wait(t);
+  }
+  s->Wait(t);
+
+  std::atomic<bool> stop{false};
+  std::atomic<bool> during{false};
+  std::atomic<int64_t> worst_us{0};
+  std::atomic<int64_t> worst_other_us{0};  // commits outside any backup
+  std::thread writer([&] {
+    engine::MutationLog batch;
+    uint32_t next = n;
+    while (!stop.load()) {
+      batch.Clear();
+      for (int j = 0; j < 32; ++j) {
+        test::Append(&batch, engine::MutationKind::kBind, test::Cpe(next++));
+      }
+      const bool overlapped = during.load();
+      const auto t0 = std::chrono::steady_clock::now();
+      s->Wait(s->Submit(batch));
+      const int64_t us = std::chrono::duration_cast<std::chrono::microseconds>(
+                             std::chrono::steady_clock::now() - t0)
+                             .count();
+      std::atomic<int64_t>& worst =
+          overlapped || during.load() ? worst_us : worst_other_us;
+      int64_t w = worst.load();
+      while (us > w && !worst.compare_exchange_weak(w, us)) {
+      }
+    }
+  });
+  int i = 0;
+  uint64_t copied = 0;
+  for (auto _ : state) {
+    const std::string target = backups + "/backup-" + std::to_string(i++);
+    during.store(true);
+    absl::StatusOr<DirectoryReport> r = s->Checkpoint(target);
+    during.store(false);
+    if (!r.ok() || r->lease_records < n) {
+      state.SkipWithError("backup failed or incomplete");
+      break;
+    }
+    copied = r->lease_records;
+    state.PauseTiming();
+    std::filesystem::remove_all(target);
+    // As long again without a backup: the writer's baseline.
+    std::this_thread::sleep_for(std::chrono::milliseconds(1000));
+    state.ResumeTiming();
+  }
+  stop.store(true);
+  writer.join();
+  s.reset();
+  std::filesystem::remove_all(dir);
+  state.SetItemsProcessed(static_cast<int64_t>(state.iterations() * copied));
+  state.counters["slowest_commit_ms"] =
+      static_cast<double>(worst_us.load()) / 1000.0;
+  state.counters["slowest_commit_without_ms"] =
+      static_cast<double>(worst_other_us.load()) / 1000.0;
+}
+
+void CheckpointArgs(benchmark::internal::Benchmark* b) {
+  const char* env = std::getenv("LEASEWIRE_BENCH_CHECKPOINT");
+  b->Arg(env != nullptr ? std::atol(env) : 1'000'000);
+  b->Unit(benchmark::kMillisecond)->UseRealTime()->Iterations(3);
+}
+BENCHMARK(BM_Checkpoint)->Apply(CheckpointArgs);
 
 }  // namespace
 }  // namespace leasewire::store

@@ -107,6 +107,20 @@ absl::Status FileError(const char* verb, const std::string& path, int err) {
 
 }  // namespace
 
+bool SameInterfaces(const Config& a, const Config& b) {
+  if (a.interfaces.size() != b.interfaces.size()) return false;
+  for (size_t i = 0; i < a.interfaces.size(); ++i) {
+    const Interface& x = a.interfaces[i];
+    const Interface& y = b.interfaces[i];
+    if (x.name != y.name || x.address != y.address ||
+        x.prefix.length != y.prefix.length ||
+        x.prefix.network != y.prefix.network || x.device != y.device) {
+      return false;
+    }
+  }
+  return true;
+}
+
 absl::StatusOr<std::shared_ptr<const Config>> LoadConfigFile(
     const std::string& path) {
   std::FILE* file = std::fopen(path.c_str(), "rb");

@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
 #include "absl/strings/strip.h"
+#include "leasewire/config/keys.h"
 
 namespace leasewire::config::internal {
 namespace {
@@ -182,12 +183,51 @@ absl::Status Node::TypeError(absl::string_view expected) const {
       absl::StrCat("expected ", expected, ", got ", TypeName(*value_)));
 }
 
-absl::Status Node::ExpectObject(
-    std::initializer_list<absl::string_view> allowed) const {
+namespace {
+
+// Levenshtein distance, for suggesting the key an operator meant.
+size_t EditDistance(std::string_view a, std::string_view b) {
+  std::vector<size_t> row(b.size() + 1);
+  for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (size_t i = 1; i <= a.size(); ++i) {
+    size_t diagonal = row[0];
+    row[0] = i;
+    for (size_t j = 1; j <= b.size(); ++j) {
+      const size_t above = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1,
+                         diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      diagonal = above;
+    }
+  }
+  return row[b.size()];
+}
+
+// ` (did you mean "valid-lifetime"?)` for a key at most two edits from a
+// known one; "" otherwise.
+std::string Suggestion(std::string_view key,
+                       const std::vector<std::string_view>& known) {
+  size_t best = 3;
+  std::string_view closest;
+  for (std::string_view k : known) {
+    const size_t d = EditDistance(key, k);
+    if (d < best) {
+      best = d;
+      closest = k;
+    }
+  }
+  if (closest.empty()) return "";
+  return absl::StrCat(" (did you mean \"", ToAbsl(closest), "\"?)");
+}
+
+}  // namespace
+
+absl::Status Node::ExpectObject(std::string_view object) const {
   if (!value_->is_object()) return TypeError("an object");
+  const std::vector<std::string_view> allowed = KeysOf(object);
   for (const auto& [key, unused] : value_->items()) {
     if (std::find(allowed.begin(), allowed.end(), key) == allowed.end()) {
-      return Error(absl::StrCat("unknown key \"", key, "\""));
+      return Error(
+          absl::StrCat("unknown key \"", key, "\"", Suggestion(key, allowed)));
     }
   }
   return absl::OkStatus();

@@ -75,9 +75,9 @@ class Node {
   absl::Status Error(absl::string_view what) const {
     return PathError(path_, what);
   }
-  // An object with no keys outside `allowed`.
-  absl::Status ExpectObject(
-      std::initializer_list<absl::string_view> allowed) const;
+  // An object with no keys outside KeysOf(object) (leasewire/config/
+  // keys.h), e.g. ExpectObject("subnets[].pools[]").
+  absl::Status ExpectObject(std::string_view object) const;
   absl::Status ExpectArray() const;
   // `key` must be present; "path: missing \"key\"" otherwise.
   absl::StatusOr<Node> Require(absl::string_view key) const;

@@ -98,7 +98,7 @@ absl::Status CheckLifetimes(const Node& scope, const Lifetimes& l) {
 }
 
 absl::Status ReadInterface(const Node& node, Interface* out) {
-  LW_RETURN_IF_ERROR(node.ExpectObject({"name", "address", "device"}));
+  LW_RETURN_IF_ERROR(node.ExpectObject("interfaces[]"));
   absl::StatusOr<Node> name = node.Require("name");
   if (!name.ok()) return name.status();
   LW_RETURN_IF_ERROR(name->Read(&out->name));
@@ -151,9 +151,7 @@ absl::Status ReadInterfaces(const Node& list, Config* config) {
 }
 
 absl::Status ReadTrust(const Node& node, Trust* trust) {
-  LW_RETURN_IF_ERROR(
-      node.ExpectObject({"link-selection", "subnet-selection",
-                         "relay-info-without-giaddr", "server-id-override"}));
+  LW_RETURN_IF_ERROR(node.ExpectObject("trust"));
   LW_RETURN_IF_ERROR(
       ReadOptional(node, "link-selection", &trust->link_selection));
   LW_RETURN_IF_ERROR(
@@ -166,8 +164,7 @@ absl::Status ReadTrust(const Node& node, Trust* trust) {
 }
 
 absl::Status ReadDataplane(const Node& node, Dataplane* out) {
-  LW_RETURN_IF_ERROR(
-      node.ExpectObject({"workers", "eal-args", "mbufs-per-worker"}));
+  LW_RETURN_IF_ERROR(node.ExpectObject("dataplane"));
   if (std::optional<Node> n = node.Get("workers")) {
     LW_RETURN_IF_ERROR(n->ReadUint32(1, 64, &out->workers));
   }
@@ -192,7 +189,7 @@ absl::Status ReadDataplane(const Node& node, Dataplane* out) {
 }
 
 absl::Status ReadLeaseDatabase(const Node& node, LeaseDatabase* out) {
-  LW_RETURN_IF_ERROR(node.ExpectObject({"directory", "durability"}));
+  LW_RETURN_IF_ERROR(node.ExpectObject("lease-database"));
   if (std::optional<Node> n = node.Get("directory")) {
     LW_RETURN_IF_ERROR(n->Read(&out->directory));
     if (out->directory.empty()) return n->Error("empty directory");
@@ -232,8 +229,7 @@ absl::Status CheckHostPort(const Node& node, const std::string& text) {
 }
 
 absl::Status ReadControl(const Node& node, Control* out) {
-  LW_RETURN_IF_ERROR(
-      node.ExpectObject({"socket", "socket-mode", "metrics", "tcp"}));
+  LW_RETURN_IF_ERROR(node.ExpectObject("control"));
   if (std::optional<Node> n = node.Get("socket")) {
     LW_RETURN_IF_ERROR(n->Read(&out->socket));
     if (out->socket.empty() || out->socket.front() != '/') {
@@ -413,7 +409,7 @@ absl::Status ReadPoolRange(const Node& node, Pool* pool) {
 }
 
 absl::Status ReadPool(const Node& node, const Prefix& subnet, Pool* pool) {
-  LW_RETURN_IF_ERROR(node.ExpectObject({"pool", "option-data"}));
+  LW_RETURN_IF_ERROR(node.ExpectObject("subnets[].pools[]"));
   absl::StatusOr<Node> range = node.Require("pool");
   if (!range.ok()) return range.status();
   LW_RETURN_IF_ERROR(ReadPoolRange(*range, pool));
@@ -455,7 +451,7 @@ absl::Status ReadPools(const Node& list, SubnetDraft* draft) {
 }
 
 absl::Status ReadRelay(const Node& node, Subnet* subnet) {
-  LW_RETURN_IF_ERROR(node.ExpectObject({"ip-addresses"}));
+  LW_RETURN_IF_ERROR(node.ExpectObject("subnets[].relay"));
   absl::StatusOr<Node> list = node.Require("ip-addresses");
   if (!list.ok()) return list.status();
   LW_RETURN_IF_ERROR(list->ExpectArray());
@@ -562,9 +558,7 @@ absl::Status ReadReservationKey(const Node& entry, Reservation* r) {
 
 absl::Status ReadReservation(const Node& entry, const Prefix& subnet,
                              Reservation* r) {
-  LW_RETURN_IF_ERROR(entry.ExpectObject(
-      {"hw-address", "client-id", "circuit-id", "remote-id", "ip-address",
-       "hostname", "valid-lifetime", "option-data"}));
+  LW_RETURN_IF_ERROR(entry.ExpectObject("subnets[].reservations[]"));
   LW_RETURN_IF_ERROR(ReadReservationKey(entry, r));
   LW_RETURN_IF_ERROR(ReadOptional(entry, "ip-address", &r->address));
   if (!r->address.IsZero()) {
@@ -632,11 +626,7 @@ absl::Status ReadReservations(const Node& list, SubnetDraft* draft) {
 
 absl::Status ReadSubnet(const Node& node, const Config& globals,
                         SubnetDraft* draft) {
-  LW_RETURN_IF_ERROR(node.ExpectObject(
-      {"id", "subnet", "pools", "relay", "server-id", "authoritative",
-       "valid-lifetime", "min-valid-lifetime", "max-valid-lifetime",
-       "renew-timer-percent", "rebind-timer-percent", "option-data",
-       "reservations"}));
+  LW_RETURN_IF_ERROR(node.ExpectObject("subnets[]"));
   Subnet& subnet = draft->subnet;
   absl::StatusOr<Node> id = node.Require("id");
   if (!id.ok()) return id.status();
@@ -868,12 +858,7 @@ absl::StatusOr<std::shared_ptr<const Config>> LoadConfig(
   absl::StatusOr<Json> doc = internal::ParseJson(internal::ToAbsl(json_text));
   if (!doc.ok()) return doc.status();
   const Node root(*doc, "");
-  LW_RETURN_IF_ERROR(root.ExpectObject(
-      {"server-id", "interfaces", "authoritative", "valid-lifetime",
-       "min-valid-lifetime", "max-valid-lifetime", "renew-timer-percent",
-       "rebind-timer-percent", "offer-lifetime", "decline-probation-period",
-       "trust", "option-data", "subnets", "dataplane", "lease-database",
-       "control"}));
+  LW_RETURN_IF_ERROR(root.ExpectObject(""));
   auto config = std::make_shared<Config>();
   LW_RETURN_IF_ERROR(ReadGlobals(root, config.get()));
   if (std::optional<Node> n = root.Get("subnets")) {

@@ -481,8 +481,7 @@ absl::Status ReadOptionData(const Node& list, OptionSet* out) {
   std::vector<std::pair<uint8_t, size_t>> seen;
   for (size_t i = 0; i < list.size(); ++i) {
     const Node entry = list.Element(i);
-    LW_RETURN_IF_ERROR(
-        entry.ExpectObject({"name", "code", "data", "hex", "always-send"}));
+    LW_RETURN_IF_ERROR(entry.ExpectObject("option-data[]"));
     uint8_t code = 0;
     LW_RETURN_IF_ERROR(ReadOptionCode(entry, &code));
     for (const auto& [c, index] : seen) {

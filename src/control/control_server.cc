@@ -32,7 +32,8 @@ using wire::Ipv4Address;
 bool Mutates(std::string_view command) {
   return command == "stats-reset" || command == "lease-delete" ||
          command == "reservation-add" || command == "reservation-delete" ||
-         command == "config-reload" || command == "shutdown";
+         command == "config-reload" || command == "backup" ||
+         command == "shutdown";
 }
 
 Failure Fail(ErrorCode code, std::string message) {
@@ -63,6 +64,8 @@ WorkerCounters Minus(WorkerCounters a, const WorkerCounters& b) {
   a.held = Sub(a.held, b.held);
   a.cycles = Sub(a.cycles, b.cycles);
   a.busy_cycles = Sub(a.busy_cycles, b.busy_cycles);
+  a.tsc = Sub(a.tsc, b.tsc);
+  a.busy_tsc = Sub(a.busy_tsc, b.busy_tsc);
   SubtractArrays(a.drops, b.drops);
   SubtractArrays(a.verdicts, b.verdicts);
   SubtractArrays(a.no_subnet, b.no_subnet);
@@ -524,6 +527,7 @@ ControlServer::Result ControlServer::Dispatch(const Request& request) {
   if (c == "reservation-delete") return ReservationDelete(args);
   if (c == "config-test") return ConfigTest(args);
   if (c == "config-reload") return ConfigReload(args);
+  if (c == "backup") return Backup(args);
   if (c == "shutdown") return Shutdown(args);
   if (c == "commands") return ListCommands(args);
   return {{}, Fail(ErrorCode::kUnknownCommand, "unknown command " + c)};
@@ -694,19 +698,17 @@ ControlServer::Result ControlServer::Stats(const Arguments& args) {
         received[MessageName(t)] = per_s(d.engine.received[t]);
         sent[MessageName(t)] = per_s(d.engine.sent[t]);
       }
-      const uint64_t busy = d.busy_cycles;
-      rates = {
-          {"interval", dt},
-          {"rx", per_s(d.rx)},
-          {"tx", per_s(d.tx)},
-          {"drops", per_s(Sum(d.drops))},
-          {"commits",
-           per_s(Sub(latest_->store.committed, previous_->store.committed))},
-          {"received", received},
-          {"sent", sent},
-          {"busy-ratio", d.cycles == 0 ? 0.0
-                                       : static_cast<double>(busy) /
-                                             static_cast<double>(d.cycles)}};
+      rates = {{"interval", dt},
+               {"rx", per_s(d.rx)},
+               {"tx", per_s(d.tx)},
+               {"drops", per_s(Sum(d.drops))},
+               {"commits", per_s(Sub(latest_->store.committed,
+                                     previous_->store.committed))},
+               {"received", received},
+               {"sent", sent},
+               {"busy-ratio", d.tsc == 0 ? 0.0
+                                         : static_cast<double>(d.busy_tsc) /
+                                               static_cast<double>(d.tsc)}};
     }
   }
   data["rates"] = rates;
@@ -1218,6 +1220,51 @@ ControlServer::Result ControlServer::ReservationDelete(const Arguments& args) {
   return {Json{{"deleted", *key}}, std::nullopt};
 }
 
+// Runs on this (the control) thread: the workers go on answering and
+// committing meanwhile; other control requests wait until it is done.
+ControlServer::Result ControlServer::Backup(const Arguments& args) {
+  LW_CHECK_ARGS(args.ExpectOnly({"directory"}));
+  std::string directory;
+  LW_CHECK_ARGS(args.String("directory", &directory));
+  if (directory.empty() || directory.front() != '/') {
+    return {{},
+            BadArguments(Cat("directory \"", directory,
+                             "\" must be absolute: the server does not share "
+                             "your working directory"))};
+  }
+  store::Store& st = plane_->store();
+  const absl::Time started = absl::Now();
+  absl::StatusOr<store::DirectoryReport> report = st.Checkpoint(directory);
+  if (!report.ok()) {
+    const absl::StatusCode code = report.status().code();
+    const ErrorCode answer =
+        code == absl::StatusCode::kInvalidArgument ? ErrorCode::kBadArguments
+        : code == absl::StatusCode::kUnavailable   ? ErrorCode::kUnavailable
+                                                   : ErrorCode::kRefused;
+    return {{},
+            Fail(answer, Cat("backup to ", directory,
+                             " failed: ", report.status().message(),
+                             "; the lease database is unchanged and "
+                             "leasewired serves on"))};
+  }
+  const double seconds = absl::ToDoubleSeconds(absl::Now() - started);
+  spdlog::info(
+      "control: backup of lease database {} to {}: {} lease records, {} "
+      "runtime reservations, sequence {}, {} bytes, {:.3f} s",
+      st.options().directory, report->directory, report->lease_records,
+      report->reservations, report->last_sequence, report->disk_bytes, seconds);
+  return {Json{{"directory", report->directory},
+               {"source", st.options().directory},
+               {"schema-version", report->schema_version},
+               {"last-sequence", report->last_sequence},
+               {"lease-records", report->lease_records},
+               {"damaged-records", report->damaged_records},
+               {"reservations", report->reservations},
+               {"disk-bytes", report->disk_bytes},
+               {"seconds", seconds}},
+          std::nullopt};
+}
+
 ControlServer::Result ControlServer::ConfigTest(const Arguments& args) {
   LW_CHECK_ARGS(args.ExpectOnly({"path"}));
   std::string path = options_.config_path;
@@ -1254,16 +1301,10 @@ ControlServer::Result ControlServer::ConfigTest(const Arguments& args) {
     reservations += s.reservations.size();
   }
   std::vector<std::string> restart = RestartOnly(*plane_->config(), c);
+  // The same rule Dataplane::Reload() applies.
   std::vector<std::string> interfaces;
-  if (c.interfaces.size() != plane_->config()->interfaces.size()) {
+  if (!config::SameInterfaces(*plane_->config(), c)) {
     interfaces.push_back("interfaces");
-  } else {
-    for (size_t i = 0; i < c.interfaces.size(); ++i) {
-      if (c.interfaces[i].name != plane_->config()->interfaces[i].name) {
-        interfaces.push_back("interfaces");
-        break;
-      }
-    }
   }
   return {Json{{"path", path},
                {"valid", true},
@@ -1308,6 +1349,7 @@ ControlServer::Result ControlServer::ConfigReload(const Arguments& args) {
   options_.config_text = *std::move(text);
   config_sha256_ = Sha256Hex(options_.config_text);
   config_loaded_ = absl::Now();
+  ++reloads_;
   left_out_ = merged->left_out;
   for (const std::string& m : left_out_) spdlog::warn("control: {}", m);
   for (const std::string& r : restart) {

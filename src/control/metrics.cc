@@ -414,16 +414,16 @@ void Workers(Exposition& e, const Snapshot& now, const Snapshot* before) {
   const bool comparable =
       before != nullptr && before->workers.size() == now.workers.size();
   e.Family("leasewire_worker_busy_ratio", "gauge",
-           "Share of the worker's poll cycles that found work since the "
-           "previous snapshot (about one second).");
+           "Share of the worker's time spent in poll cycles that found "
+           "work since the previous snapshot (about one second).");
   for (size_t i = 0; i < now.workers.size(); ++i) {
     const C& c = now.workers[i].counters;
     double ratio = 0.0;
     if (comparable && before->workers[i].index == now.workers[i].index) {
       const C& b = before->workers[i].counters;
-      if (c.cycles > b.cycles && c.busy_cycles >= b.busy_cycles) {
-        ratio = static_cast<double>(c.busy_cycles - b.busy_cycles) /
-                static_cast<double>(c.cycles - b.cycles);
+      if (c.tsc > b.tsc && c.busy_tsc >= b.busy_tsc) {
+        ratio = static_cast<double>(c.busy_tsc - b.busy_tsc) /
+                static_cast<double>(c.tsc - b.tsc);
         if (ratio > 1.0) ratio = 1.0;
       }
     }

@@ -50,6 +50,8 @@ const std::vector<CommandInfo>& Commands() {
           {"reservation-delete", "delete a reservation added at run time"},
           {"config-test", "validate a configuration file"},
           {"config-reload", "reload the configuration file, keeping leases"},
+          {"backup",
+           "copy the lease database to a new directory while serving"},
           {"shutdown", "stop the server as SIGTERM does"},
           {"commands", "the commands this server knows"},
       };

@@ -147,9 +147,15 @@ absl::StatusOr<std::vector<PortBinding>> FindPorts(const config::Config& config,
 }
 
 void CleanupEal(const EalPlan& plan) {
+  // Root's runtime folder is /var/run/dpdk/<prefix>; any other user's is
+  // under $XDG_RUNTIME_DIR (or /tmp): ask EAL before it is torn down.
+  const std::filesystem::path runtime_dir = rte_eal_get_runtime_dir();
   rte_eal_cleanup();
   if (plan.file_prefix.empty()) return;
   std::error_code ignored;
+  if (runtime_dir.filename() == plan.file_prefix) {
+    std::filesystem::remove_all(runtime_dir, ignored);
+  }
   std::filesystem::remove_all(
       std::filesystem::path("/var/run/dpdk") / plan.file_prefix, ignored);
 }

@@ -117,6 +117,16 @@ uint32_t Fraction(uint32_t lifetime, uint32_t basis_points) {
 
 }  // namespace
 
+void Engine::Prefetch(const wire::DhcpMessage& request) const {
+  // The same key Process() makes (client-id, else htype + chaddr).
+  const auto id = request.client_identifier();
+  const lease::ClientKey key =
+      id && !id->empty()
+          ? lease::MakeClientKey(true, 0, *id)
+          : lease::MakeClientKey(false, request.htype(), request.chaddr());
+  table_.PrefetchClient(key.hash);
+}
+
 std::string_view ReasonName(Reason reason) {
   static constexpr std::string_view kNames[] = {
       "none",
@@ -317,6 +327,15 @@ Engine::Engine(std::shared_ptr<const config::Config> config,
     by_subnet_id_.emplace(cfg.id, s->index);
     subnets_.push_back(std::move(s));
   }
+  // A record per address at most (pools, plus reserved addresses outside
+  // them): size the client index once so that it never rehashes while
+  // serving.
+  size_t addresses = 0;
+  for (const auto& s : subnets_) {
+    for (const config::Pool& p : s->cfg->pools) addresses += p.size();
+    addresses += s->by_address.size();
+  }
+  table_.Reserve(addresses);
 }
 
 Engine::~Engine() = default;
@@ -434,20 +453,20 @@ void Engine::Tick(Seconds now, MutationLog* log) {
         ++counters_.offers_timed_out;
         SetHeld(s, l.address, false);
         if (l.flags & Lease::kFlagEverBound) {
-          l.state = LeaseState::kExpired;
+          table_.SetState(l, LeaseState::kExpired);
         } else {
           table_.Erase(slot);
         }
         break;
       case LeaseState::kBound:
         ++counters_.expired;
-        l.state = LeaseState::kExpired;
+        table_.SetState(l, LeaseState::kExpired);
         SetHeld(s, l.address, false);
         Log(log, MutationKind::kExpire, slot);
         break;
       case LeaseState::kDeclined:
         ++counters_.probation_ended;
-        l.state = LeaseState::kExpired;
+        table_.SetState(l, LeaseState::kExpired);
         SetHeld(s, l.address, false);
         Log(log, MutationKind::kExpire, slot);
         table_.Erase(slot);
@@ -655,7 +674,7 @@ Slot Engine::Claim(Request& r, Ipv4Address address, bool reserved,
     Lease& o = table_.at(other);
     SubnetState& os = *subnets_[o.subnet];
     if (o.state == LeaseState::kBound) {
-      o.state = LeaseState::kReleased;
+      table_.SetState(o, LeaseState::kReleased);
       SetHeld(os, o.address, false);
       Log(r.log, MutationKind::kRelease, other);
       table_.UnindexClient(other);
@@ -671,7 +690,7 @@ Slot Engine::Claim(Request& r, Ipv4Address address, bool reserved,
   } else {
     Lease& l = table_.at(slot);
     if (!lease::HoldsAddress(l.state)) SetHeld(r.s, address, true);
-    if (l.state != LeaseState::kBound) l.state = LeaseState::kOffered;
+    if (l.state != LeaseState::kBound) table_.SetState(l, LeaseState::kOffered);
     // The record's other fields are brought up to date by the ACK; only a
     // changed identity (CLI-01/d) is re-keyed now.
     if (!same_key) table_.Update(slot, r.Fields());
@@ -1028,7 +1047,7 @@ Decision Engine::Ack(Request& r, Slot slot, uint32_t lifetime) {
   Lease& l = table_.at(slot);
   const bool renewal = l.state == LeaseState::kBound;
   if (!lease::HoldsAddress(l.state)) SetHeld(r.s, l.address, true);
-  l.state = LeaseState::kBound;
+  table_.SetState(l, LeaseState::kBound);
   l.flags |= Lease::kFlagEverBound;
   l.start = r.now;
   l.expiry = ExpiryAfter(r.now, lifetime);
@@ -1136,7 +1155,7 @@ Decision Engine::RequestMessage(Request& r) {
       Lease& l = table_.at(mine);
       SetHeld(*subnets_[l.subnet], l.address, false);
       if (l.flags & Lease::kFlagEverBound) {
-        l.state = LeaseState::kExpired;
+        table_.SetState(l, LeaseState::kExpired);
       } else {
         table_.Erase(mine);
       }
@@ -1234,7 +1253,7 @@ Decision Engine::Decline(Request& r) {
   // The address is in use by someone unknown: keep it out of the pool for
   // the probation period, and let the client get another one.
   Lease& l = table_.at(slot);
-  l.state = LeaseState::kDeclined;
+  table_.SetState(l, LeaseState::kDeclined);
   l.start = r.now;
   l.expiry = ExpiryAfter(r.now, config_->decline_probation);
   table_.UnindexClient(slot);
@@ -1258,7 +1277,7 @@ Decision Engine::Release(Request& r) {
     return Silent(r, Reason::kReleaseIgnored);
   }
   Lease& l = table_.at(slot);
-  l.state = LeaseState::kReleased;
+  table_.SetState(l, LeaseState::kReleased);
   SetHeld(r.s, l.address, false);
   Log(r.log, MutationKind::kRelease, slot);
   return Silent(r, Reason::kReleased);

@@ -1,6 +1,7 @@
 #include "leasewire/lease/lease_table.h"
 
 #include <algorithm>
+#include <memory>
 
 namespace leasewire::lease {
 
@@ -18,6 +19,11 @@ bool IsFree(uint64_t e) { return EntrySlot(e) == kNoSlot; }
 }  // namespace
 
 LeaseTable::LeaseTable() = default;
+
+void LeaseTable::ChunkDeleter::operator()(Lease* chunk) const {
+  for (uint32_t i = 0; i < kChunkSize; ++i) chunk[i].~Lease();
+  FreeHuge(chunk, kChunkSize * sizeof(Lease));
+}
 
 void LeaseTable::AddRange(Ipv4Address first, Ipv4Address last) {
   Range r{first.value(), last.value(), {}};
@@ -96,11 +102,21 @@ void LeaseTable::EraseClientEntry(size_t i) {
 }
 
 void LeaseTable::GrowClients() {
+  RehashClients(clients_.empty() ? 16 : clients_.size() * 2);
+}
+
+void LeaseTable::Reserve(size_t records) {
+  // At most 3/4 full, as IndexClient() keeps it.
+  size_t buckets = 16;
+  while (buckets * 3 < records * 4) buckets *= 2;
+  if (buckets > clients_.size()) RehashClients(buckets);
+}
+
+void LeaseTable::RehashClients(size_t buckets) {
   // At most 3/4 full, so that a miss probes a few entries.
-  const size_t size = clients_.empty() ? 16 : clients_.size() * 2;
-  std::vector<uint64_t> old(size, kFreeEntry);
+  HugeVector<uint64_t> old(buckets, kFreeEntry);
   old.swap(clients_);
-  const size_t mask = size - 1;
+  const size_t mask = buckets - 1;
   for (const uint64_t e : old) {
     if (IsFree(e)) continue;
     size_t i = EntryHash(e) & mask;
@@ -120,7 +136,9 @@ Slot LeaseTable::NewSlot() {
     return s;
   }
   if ((next_slot_ & kMask) == 0) {
-    chunks_.push_back(std::make_unique<Lease[]>(kChunkSize));
+    auto* chunk = static_cast<Lease*>(AllocateHuge(kChunkSize * sizeof(Lease)));
+    std::uninitialized_default_construct_n(chunk, kChunkSize);
+    chunks_.emplace_back(chunk);
     live_.resize((size_t{next_slot_} + kChunkSize) / 64, 0);
   }
   return next_slot_++;
@@ -167,6 +185,7 @@ Slot LeaseTable::Insert(Ipv4Address address, uint16_t subnet, LeaseState state,
   lease.address = address;
   lease.subnet = subnet;
   lease.state = state;
+  ++by_state_[static_cast<size_t>(state)];
   lease.flags = 0;
   lease.start = 0;
   lease.expiry = 0;
@@ -194,6 +213,7 @@ void LeaseTable::Erase(Slot slot) {
   } else {
     other_addresses_.erase(lease.address.value());
   }
+  --by_state_[static_cast<size_t>(lease.state)];
   lease.ClearFields();
   live_[slot >> 6] &= ~(uint64_t{1} << (slot & 63));
   free_slots_.push_back(slot);

@@ -5,6 +5,7 @@
 //              [--eal-args "ARGS"] [--control-socket PATH]
 //              [--log-level LEVEL]
 //   leasewired --check-config FILE
+//   leasewired --verify-lease-dir DIR
 //   leasewired --version | --help
 //
 // Serving: loads the config, initialises DPDK, opens the lease database,
@@ -13,6 +14,10 @@
 // control socket and the metrics endpoint and logs "serving ..." on
 // stderr. SIGTERM, SIGINT or the control command "shutdown": stop
 // receiving, wait for the last commits, close the database, exit 0.
+//
+// Under systemd (Type=notify, deploy/systemd/leasewired.service) it sends
+// READY=1 when it serves, a STATUS= line after each config reload,
+// STOPPING=1 on the way out and WATCHDOG=1 pings if WatchdogSec= is set.
 //
 // Exit status: 0 clean stop (or valid config), 1 command-line error,
 // 2 bad configuration, 3 DPDK or port failure, 4 lease database failure,
@@ -36,14 +41,18 @@
 
 #include "CLI/CLI.hpp"
 #include "absl/status/statusor.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
 #include "leasewire/config/config.h"
 #include "leasewire/control/control_server.h"
 #include "leasewire/control/runtime_config.h"
 #include "leasewire/dataplane/dataplane.h"
 #include "leasewire/dataplane/eal.h"
 #include "leasewire/store/store.h"
+#include "leasewired/service_notifier.h"
 #include "spdlog/sinks/stdout_color_sinks.h"
 #include "spdlog/spdlog.h"
 
@@ -52,6 +61,7 @@ namespace {
 namespace config = leasewire::config;
 namespace control = leasewire::control;
 namespace dataplane = leasewire::dataplane;
+namespace service = leasewire::service;
 namespace store = leasewire::store;
 
 constexpr int kExitBadConfig = 2;
@@ -80,6 +90,38 @@ int CheckConfig(const std::string& path) {
   }
   std::printf("%s: OK (%zu subnets, %zu pools, %zu reservations)\n",
               path.c_str(), (*config)->subnets.size(), pools, reservations);
+  return 0;
+}
+
+// Opens the lease database in `dir` read-only (a backup before a restore,
+// or a server's own directory) and prints what it holds.
+int VerifyLeaseDir(const std::string& dir) {
+  const absl::StatusOr<store::DirectoryReport> r = store::Store::Inspect(dir);
+  if (!r.ok()) {
+    std::fprintf(stderr, "%s: %s\n", dir.c_str(),
+                 std::string(r.status().message()).c_str());
+    return kExitStore;
+  }
+  if (r->schema_version > store::kSchemaVersion) {
+    std::fprintf(stderr,
+                 "%s: schema version %u is newer than this leasewired's (%u): "
+                 "it refuses to serve from it\n",
+                 dir.c_str(), r->schema_version, store::kSchemaVersion);
+    return kExitStore;
+  }
+  std::printf(
+      "%s: OK (schema %u, sequence %llu, %llu lease records, %llu runtime "
+      "reservations, %llu bytes)\n",
+      dir.c_str(), r->schema_version,
+      static_cast<unsigned long long>(r->last_sequence),
+      static_cast<unsigned long long>(r->lease_records),
+      static_cast<unsigned long long>(r->reservations),
+      static_cast<unsigned long long>(r->disk_bytes));
+  if (r->damaged_records > 0) {
+    std::printf(
+        "WARNING: %llu damaged records; leasewired skips them at start-up\n",
+        static_cast<unsigned long long>(r->damaged_records));
+  }
   return 0;
 }
 
@@ -170,6 +212,7 @@ void LogCounters(const dataplane::Dataplane& plane) {
 }
 
 int Serve(const ServeFlags& flags) {
+  service::ServiceNotifier notifier;
   absl::StatusOr<std::string> config_text = ReadConfigText(flags.config_path);
   if (!config_text.ok()) {
     spdlog::error("{}: {}", flags.config_path,
@@ -265,6 +308,7 @@ int Serve(const ServeFlags& flags) {
       dataplane::CleanupEal(*plan);
       return kExitDpdk;
     }
+    notifier.Status("recovering leases from " + so.directory);
     const auto recover_start = std::chrono::steady_clock::now();
     absl::StatusOr<dataplane::Dataplane::RecoverResult> recovered =
         (*plane)->Recover();
@@ -324,19 +368,35 @@ int Serve(const ServeFlags& flags) {
             config->control.tcp.empty()
                 ? std::string()
                 : ", control TCP port " + config->control.tcp);
-        spdlog::info(
-            "serving {} subnets on {} port(s) with {} worker(s), durability "
-            "{}",
-            config->subnets.size(), ports->size(), (*plane)->workers(),
-            sync ? "sync" : "async");
+        const std::string serving =
+            absl::StrCat("serving ", config->subnets.size(), " subnets on ",
+                         ports->size(), " port(s) with ", (*plane)->workers(),
+                         " worker(s), durability ", sync ? "sync" : "async");
+        spdlog::info("{}", serving);
+        notifier.Ready(serving);
+        if (notifier.watchdog_timeout() != absl::ZeroDuration()) {
+          spdlog::info("systemd watchdog: {} s, pinged from the main loop",
+                       absl::ToDoubleSeconds(notifier.watchdog_timeout()));
+        }
+        int reloads = 0;
         while (g_signal.load() == 0 && !(*ctl)->shutdown_requested()) {
-          (*ctl)->Poll(absl::Milliseconds(100));
+          (*ctl)->Poll(notifier.PollTimeout(absl::Milliseconds(100)));
+          notifier.WatchdogTick(absl::Now());
+          if ((*ctl)->reloads() != reloads) {
+            reloads = (*ctl)->reloads();
+            notifier.Status(absl::StrCat(serving, "; config reloaded ", reloads,
+                                         " time(s), last at ",
+                                         absl::FormatTime(absl::Now())));
+          }
         }
+        std::string stopping;
         if (g_signal.load() != 0) {
-          spdlog::info("signal {}: stopping", g_signal.load());
+          stopping = absl::StrCat("signal ", g_signal.load(), ": stopping");
         } else {
-          spdlog::info("shutdown requested on the control socket: stopping");
+          stopping = "shutdown requested on the control socket: stopping";
         }
+        spdlog::info("{}", stopping);
+        notifier.Stopping(stopping);
         ctl->reset();  // closes the socket: nobody may ask a stopped plane
         (*plane)->Stop();
         LogCounters(**plane);
@@ -365,6 +425,11 @@ int main(int argc, char** argv) {
                  "Load and validate the configuration FILE, print a summary "
                  "and exit (0: valid, 2: invalid)")
       ->type_name("FILE");
+  std::string verify_dir;
+  app.add_option("--verify-lease-dir", verify_dir,
+                 "Open the lease database DIR read-only (a backup, say), "
+                 "print what it holds and exit (0: usable, 4: not)")
+      ->type_name("DIR");
   ServeFlags flags;
   app.add_option("-c,--config", flags.config_path,
                  "Serve with the configuration FILE")
@@ -404,6 +469,7 @@ int main(int argc, char** argv) {
   spdlog::set_level(spdlog::level::from_str(log_level));
 
   if (!check_path.empty()) return CheckConfig(check_path);
+  if (!verify_dir.empty()) return VerifyLeaseDir(verify_dir);
   if (flags.config_path.empty()) {
     std::fprintf(stderr,
                  "leasewired: nothing to do: give --config FILE to serve or "

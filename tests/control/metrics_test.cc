@@ -566,7 +566,9 @@ TEST(RenderMetricsTest, LabelValuesAreEscaped) {
             200);
 }
 
-TEST(RenderMetricsTest, BusyRatioFromCycleDeltas) {
+// The ratio is of time (TSC ticks), not of cycles: a saturated worker runs
+// few long cycles.
+TEST(RenderMetricsTest, BusyRatioFromTimeDeltas) {
   const Snapshot now = SampleSnapshot();
   auto ratio = [](const Parsed& p, const char* worker) {
     return p.Value("leasewire_worker_busy_ratio", {{"worker", worker}});
@@ -593,11 +595,20 @@ TEST(RenderMetricsTest, BusyRatioFromCycleDeltas) {
 
   // Counters reset in between (stats reset): not a ratio, 0.
   Snapshot reset = now;
-  reset.workers[0].counters.cycles += 500;
-  reset.workers[0].counters.busy_cycles += 100;
+  reset.workers[0].counters.tsc += 500;
+  reset.workers[0].counters.busy_tsc += 100;
   const Parsed after_reset = RenderAndParse(now, &reset);
   EXPECT_EQ(ratio(after_reset, "0"), 0.0);
   EXPECT_EQ(ratio(after_reset, "1"), 0.0);
+
+  // Few cycles found work but they took most of the time: the ratio says
+  // busy, where a ratio of cycles would read 1 %.
+  Snapshot long_cycles = now;
+  long_cycles.workers[0].counters.cycles -= 100;
+  long_cycles.workers[0].counters.busy_cycles -= 1;
+  long_cycles.workers[0].counters.tsc -= 1000;
+  long_cycles.workers[0].counters.busy_tsc -= 900;
+  EXPECT_EQ(ratio(RenderAndParse(now, &long_cycles), "0"), 0.9);
 
   // A different set of workers.
   Snapshot fewer = before;

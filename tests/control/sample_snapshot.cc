@@ -26,6 +26,8 @@ dataplane::WorkerCounters Counters(uint64_t w) {
   c.held = base + 8;
   c.cycles = base * 100;
   c.busy_cycles = base * 10;
+  c.tsc = base * 100'000;
+  c.busy_tsc = base * 10'000;
   for (size_t i = 0; i < c.drops.size(); ++i) c.drops[i] = base + 100 + i;
   for (size_t i = 0; i < c.verdicts.size(); ++i) c.verdicts[i] = base + 200 + i;
   c.no_subnet[static_cast<int>(engine::Reason::kNoSubnet)] = base + 300;
@@ -102,6 +104,9 @@ Snapshot EarlierSnapshot(const Snapshot& now, uint64_t cycles, uint64_t busy) {
   for (WorkerSnapshot& w : before.workers) {
     w.counters.cycles -= cycles;
     w.counters.busy_cycles -= busy;
+    // The same share of time as of cycles.
+    w.counters.tsc -= cycles * 1000;
+    w.counters.busy_tsc -= busy * 1000;
   }
   return before;
 }

@@ -314,6 +314,10 @@ TEST_P(DataplaneTest, DoraAcrossWorkersThroughHandoffRings) {
   EXPECT_GT(total.handed_off, 0u);
   EXPECT_EQ(total.handed_off, total.from_peers);
   EXPECT_EQ(total.held, static_cast<uint64_t>(acks));
+  // Busy time is part of all polling time, and some of it was busy.
+  EXPECT_GT(total.busy_tsc, 0u);
+  EXPECT_LE(total.busy_tsc, total.tsc);
+  EXPECT_GE(total.busy_cycles, 1u);
   for (int d = 0; d < kDropCount; ++d) {
     EXPECT_EQ(total.drops[d], 0u) << DropName(static_cast<Drop>(d));
   }

@@ -44,6 +44,7 @@
 // The regression tests at the end reduce failures this test found.
 
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
@@ -1083,7 +1084,9 @@ void Simulation::CheckInvariants(const Engine& e) {
   const std::vector<config::Subnet>& subnets = config_->subnets;
   std::vector<uint64_t> held_dynamic(subnets.size(), 0);
   std::unordered_set<uint32_t> seen;
+  std::array<size_t, 6> by_state{};
   t.ForEach([&](Slot slot, const lease::Lease& l) {
+    ++by_state[static_cast<size_t>(l.state)];
     if (failed_) return;
     const std::string what =
         Cat("record ", l.address, " (", lease::LeaseStateName(l.state),
@@ -1137,6 +1140,15 @@ void Simulation::CheckInvariants(const Engine& e) {
         break;
     }
   });
+  // The table's running counts by state (the statistics' source) match
+  // a walk of its records.
+  for (const LeaseState st :
+       {LeaseState::kOffered, LeaseState::kBound, LeaseState::kReleased,
+        LeaseState::kDeclined, LeaseState::kExpired}) {
+    Expect(t.count(st) == by_state[static_cast<size_t>(st)], "table counts ",
+           t.count(st), " ", lease::LeaseStateName(st), " records, has ",
+           by_state[static_cast<size_t>(st)]);
+  }
   // Pools never leak.
   for (size_t i = 0; i < subnets.size() && !failed_; ++i) {
     const config::Subnet& s = subnets[i];

@@ -14,6 +14,7 @@ binaries every test FAILS (never skips).
 import argparse
 import json
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -397,6 +398,98 @@ class ControlTest(unittest.TestCase):
             s.close()
         self.alive()
         self.assertEqual(self.dora(mac(1)), POOL[0])
+
+    def test_backup_while_serving_then_serve_from_it(self):
+        """Issue #8: leasewirectl backup while perfdhcp takes leases; the
+        copy is a consistent point in time, opens with --verify-lease-dir
+        and serves, as --lease-dir of a second leasewired, the leases it
+        holds."""
+        cfg = config()
+        cfg["subnets"].append({"id": 3, "subnet": "10.40.0.0/16",
+                               "pools": [{"pool": "10.40.1.0 - 10.40.4.255"}]})
+        self.assertEqual(self.srv.stop(), 0)
+        self.srv = self.start(cfg)
+        before = {mac(n): self.dora(mac(n)) for n in (1, 2, 3)}
+        self.assertEqual(sorted(before.values()), POOL[:3])
+
+        # perfdhcp is a relay (giaddr 10.40.0.1): 4 s of DORA at 200/s.
+        self.lab.client_addr("10.20.0.10/24")
+        self.lab.client_addr("10.40.0.1/16")
+        perf = self.lab.client_popen(
+            ["perfdhcp", "-4", "-g", "single", "-r", "200", "-p", "4",
+             "-n", "800", "-R", "800", "-W", "2000000", "-l", "10.40.0.1",
+             SERVER_IP], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+            text=True)
+        time.sleep(1.5)
+        backup = self.lab.path("backups/first")
+        os.mkdir(self.lab.path("backups"))
+        t0 = time.monotonic()
+        made = self.ctl("backup", backup, json_out=True)
+        took = time.monotonic() - t0
+        out, _ = perf.communicate(timeout=60)
+        self.assertEqual(perf.returncode, 0, out)
+        sent = [int(x) for x in re.findall(r"sent packets: (\d+)", out)]
+        drops = [int(x) for x in re.findall(r"drops: (\d+)", out)]
+        self.assertEqual(drops, [0, 0], "perfdhcp lost exchanges while the "
+                         f"backup ran:\n{out}")
+        self.assertGreaterEqual(sent[0], 600, out)
+        print(f"backup of {made['lease-records']} leases took {took:.3f} s "
+              f"(server: {made['seconds']:.3f} s, {made['disk-bytes']} "
+              f"bytes); perfdhcp drops: {drops}",
+              file=sys.stderr)
+
+        self.assertEqual(made["directory"], backup)
+        self.assertEqual(made["damaged-records"], 0)
+        self.assertGreater(made["lease-records"], 3, "perfdhcp had leases")
+        live = self.ctl("stats", json_out=True)["leases"]["bound"]
+        self.assertGreater(live, made["lease-records"],
+                           "the server went on leasing after the backup")
+        self.assertIn("control: backup of lease database", self.srv.log())
+
+        # Refused: an existing directory, and nothing is overwritten.
+        again = self.ctl("backup", backup, ok=False)
+        self.assertEqual(again.returncode, 1)
+        self.assertIn("already exists", again.stderr)
+        # A relative DIR is taken relative to leasewirectl's directory.
+        rel = subprocess.run(
+            [os.path.abspath(LEASEWIRECTL), "--socket", self.sock, "backup",
+             "second"],
+            cwd=self.lab.path("backups"), capture_output=True, text=True,
+            timeout=60)
+        self.assertEqual(rel.returncode, 0, rel.stderr)
+        self.assertIn(self.lab.path("backups/second"), rel.stdout)
+        self.assertIn("restore: stop leasewired", rel.stdout)
+
+        verified = subprocess.run([LEASEWIRED, "--verify-lease-dir", backup],
+                                  capture_output=True, text=True, timeout=60)
+        self.assertEqual(verified.returncode, 0, verified.stderr)
+        self.assertIn(f"{made['lease-records']} lease records",
+                      verified.stdout)
+        missing = subprocess.run(
+            [LEASEWIRED, "--verify-lease-dir", self.lab.path("backups")],
+            capture_output=True, text=True, timeout=60)
+        self.assertEqual(missing.returncode, 4)
+        self.assertIn("no lease database", missing.stderr)
+
+        # Restore: stop, serve from the backup directory.
+        self.assertEqual(self.srv.stop(), 0)
+        self.lab.lease_dir = backup
+        self.srv = self.start(cfg)
+        self.assertIn(f"--lease-dir {backup}", " ".join(self.srv.argv))
+        st = self.ctl("status", json_out=True)
+        self.assertEqual(st["store"]["directory"], backup)
+        restored = self.ctl("stats", json_out=True)["leases"]["bound"]
+        self.assertEqual(restored, made["lease-records"])
+        for m, addr in before.items():
+            got = self.ctl("lease", "get", addr, json_out=True)["leases"][0]
+            self.assertEqual((got["state"], got["hw-address"]), ("bound", m))
+        perf_leases = self.ctl("lease", "list", "--subnet", "3", "--all",
+                               json_out=True)["leases"]
+        self.assertEqual(len(perf_leases), made["lease-records"] - 3)
+        # It serves on: a known client keeps its address, a new one gets
+        # the next free one.
+        self.assertEqual(self.dora(mac(1)), before[mac(1)])
+        self.assertEqual(self.dora(mac(4)), POOL[3])
 
     def test_unreachable_and_shutdown(self):
         res = subprocess.run([LEASEWIRECTL, "--socket",

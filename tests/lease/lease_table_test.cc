@@ -435,8 +435,8 @@ TEST_F(LeaseTableTest, EraseOfHeapRecordThenReuseInline) {
 
 TEST(LeaseTableGrowthTest, ChunksKeepReferencesStable) {
   LeaseTable table;
-  table.AddRange(Ip(10, 0, 0, 0), Ip(10, 0, 255, 255));
-  constexpr uint32_t kCount = 3 * 4096 + 17;
+  table.AddRange(Ip(10, 0, 0, 0), Ip(10, 3, 255, 255));
+  constexpr uint32_t kCount = 3 * LeaseTable::kRecordsPerChunk + 17;
   std::vector<const Lease*> records;
   std::vector<Slot> slots;
   for (uint32_t i = 0; i < kCount; ++i) {
@@ -486,17 +486,18 @@ TEST_F(LeaseTableTest, ForEachVisitsLiveRecordsInSlotOrder) {
 TEST(LeaseTableMemoryTest, MemoryUsageGrows) {
   LeaseTable table;
   const size_t empty = table.MemoryUsage();
-  table.AddRange(Ip(10, 0, 0, 0), Ip(10, 0, 15, 255));
+  table.AddRange(Ip(10, 0, 0, 0), Ip(10, 0, 255, 255));
   const size_t with_range = table.MemoryUsage();
   EXPECT_GE(with_range, empty + 4096 * sizeof(Slot));
   table.Insert(Ip(10, 0, 0, 1), 0, LeaseState::kBound, ByMac(1).Fields());
   const size_t one = table.MemoryUsage();
-  EXPECT_GE(one, with_range + 4096 * sizeof(Lease));  // the first chunk
+  // The first chunk.
+  EXPECT_GE(one, with_range + LeaseTable::kRecordsPerChunk * sizeof(Lease));
   Identity big = ByMac(2);
   big.hostname = std::string(200, 'q');
   table.Insert(Ip(10, 0, 0, 2), 0, LeaseState::kBound, big.Fields());
   EXPECT_GE(table.MemoryUsage(), one + 200);  // the heap block counts
-  for (uint32_t i = 3; i < 5000; ++i) {
+  for (uint32_t i = 3; i < LeaseTable::kRecordsPerChunk + 5; ++i) {
     Identity id;
     id.chaddr = {
         0x02, 0, 0, 0, static_cast<uint8_t>(i >> 8), static_cast<uint8_t>(i)};
@@ -504,7 +505,39 @@ TEST(LeaseTableMemoryTest, MemoryUsageGrows) {
                  LeaseState::kBound, id.Fields());
   }
   // A second chunk of records.
-  EXPECT_GE(table.MemoryUsage(), one + 4096 * sizeof(Lease));
+  EXPECT_GE(table.MemoryUsage(),
+            one + LeaseTable::kRecordsPerChunk * sizeof(Lease));
+}
+
+// Reserve() sizes the client index once: inserting up to the reserved
+// count never rehashes (no stall in a lease storm), one more than 3/4 of
+// the buckets does.
+TEST(LeaseTableReserveTest, IndexDoesNotGrowUpToTheReservedCount) {
+  LeaseTable table;
+  table.AddRange(Ip(10, 0, 0, 0), Ip(10, 0, 255, 255));
+  table.Reserve(3000);
+  const size_t buckets = table.client_buckets();
+  EXPECT_EQ(buckets, 4096u);  // the power of two with 3000 <= 3/4 of it
+  std::vector<Slot> slots;
+  for (uint32_t i = 0; i < 3072; ++i) {
+    Identity id;
+    id.chaddr = {
+        0x02, 0, 0, 0, static_cast<uint8_t>(i >> 8), static_cast<uint8_t>(i)};
+    slots.push_back(table.Insert(Ipv4Address(Ip(10, 0, 0, 0).value() + i), 0,
+                                 LeaseState::kBound, id.Fields()));
+  }
+  EXPECT_EQ(table.client_buckets(), buckets);
+  Identity extra = ByMac(0xee);
+  extra.chaddr[2] = 0xee;
+  table.Insert(Ip(10, 0, 200, 1), 0, LeaseState::kBound, extra.Fields());
+  EXPECT_EQ(table.client_buckets(), 2 * buckets);
+  // Everything still found after the rehash.
+  for (const Slot s : slots) {
+    ASSERT_EQ(table.FindByClient(table.at(s).key()), s);
+  }
+  // A smaller reservation never shrinks the index.
+  table.Reserve(10);
+  EXPECT_EQ(table.client_buckets(), 2 * buckets);
 }
 
 // Random inserts, updates, unindexes and erases checked against two maps:

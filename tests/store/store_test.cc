@@ -4,6 +4,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
 #include <chrono>
 #include <cstdlib>
@@ -538,6 +539,147 @@ TEST(StoreTest, EngineRoundTrip) {
     EXPECT_TRUE(std::ranges::equal(x.chaddr(), y.chaddr()));
     EXPECT_EQ(b.FindByClient(x.key()), sb);
   }
+}
+
+// Backups: Checkpoint() while another thread commits batch after batch.
+// Batch b (ticket b, from 1 in a fresh database) binds addresses
+// b * kPerBatch + 0 .. kPerBatch - 1.
+constexpr uint32_t kPerBatch = 50;
+
+MutationLog Batch(uint32_t b) {
+  MutationLog log;
+  for (uint32_t j = 0; j < kPerBatch; ++j) {
+    Append(&log, MutationKind::kBind, Cpe(b * kPerBatch + j));
+  }
+  return log;
+}
+
+TEST(CheckpointTest, CopyWhileWritingHoldsEveryCommittedBatchAndOpens) {
+  TempDir dir;
+  StoreOptions o = Options(dir, Durability::kAsync);
+  o.write_buffer_bytes = 256 << 10;  // several SST files before the copy
+  auto s = OpenOrDie(o);
+  ASSERT_NE(s, nullptr);
+  ASSERT_TRUE(s->PutReservation("1/hw-address/02:00:00:00:00:01",
+                                R"({"hw-address": "02:00:00:00:00:01"})")
+                  .ok());
+
+  std::atomic<uint32_t> committed{0};  // batches known done
+  std::atomic<bool> copied{false};
+  uint32_t written = 0;
+  std::thread writer([&] {
+    // Keeps committing until 50 batches after the copy, so the copy is
+    // taken in the middle of the stream.
+    uint32_t after = 0;
+    for (uint32_t b = 1; after < 50 && b < 100000; ++b) {
+      const CommitTicket t = s->Submit(Batch(b));
+      if (t != b || s->Wait(t) != CommitState::kDone) {
+        ADD_FAILURE() << "batch " << b << " (ticket " << t << ") failed";
+        committed.store(UINT32_MAX);  // releases the main thread
+        return;
+      }
+      committed.store(b);
+      written = b;
+      if (copied.load()) ++after;
+    }
+  });
+  while (committed.load() < 100) std::this_thread::yield();
+  const uint32_t before = committed.load();
+  const std::string backup = dir.path() + "/backup";
+  absl::StatusOr<DirectoryReport> report = s->Checkpoint(backup);
+  copied.store(true);
+  writer.join();
+  ASSERT_TRUE(report.ok()) << report.status();
+
+  // The copy: a prefix of the batches, at least those done before the
+  // call, and consistent with its sequence number.
+  const uint64_t in_copy = report->last_sequence;
+  EXPECT_GE(in_copy, before);
+  EXPECT_LT(in_copy, written);
+  EXPECT_EQ(report->lease_records, in_copy * kPerBatch);
+  EXPECT_EQ(report->damaged_records, 0u);
+  EXPECT_EQ(report->reservations, 1u);
+  EXPECT_EQ(report->schema_version, kSchemaVersion);
+  EXPECT_GT(report->disk_bytes, 0u);
+  EXPECT_EQ(report->directory, backup);
+
+  // The live database went on: everything written is there.
+  EXPECT_EQ(RecoverAll(*s, 100).size(), size_t{written} * kPerBatch);
+  EXPECT_EQ(s->stats().failed, 0u);
+  s.reset();
+
+  // The copy opens as a lease directory (leasewired --lease-dir).
+  StoreOptions restored = Options(dir);
+  restored.directory = backup;
+  auto r = OpenOrDie(restored);
+  ASSERT_NE(r, nullptr);
+  EXPECT_EQ(r->last_sequence(), in_copy);
+  const std::map<uint32_t, LeaseValues> got = RecoverAll(*r, 100);
+  ASSERT_EQ(got.size(), in_copy * kPerBatch);
+  for (uint32_t b = 1; b <= in_copy; ++b) {
+    for (uint32_t j = 0; j < kPerBatch; ++j) {
+      const LeaseValues want = Cpe(b * kPerBatch + j);
+      auto it = got.find(want.address);
+      ASSERT_NE(it, got.end()) << "batch " << b << " lease " << j;
+      EXPECT_TRUE(it->second == want) << "batch " << b << " lease " << j;
+    }
+  }
+  int reservations = 0;
+  ASSERT_TRUE(
+      r->ForEachReservation([&](std::string_view key, std::string_view) {
+         EXPECT_EQ(key, "1/hw-address/02:00:00:00:00:01");
+         ++reservations;
+       }).ok());
+  EXPECT_EQ(reservations, 1);
+  // And serves on: the next commit follows the copy's sequence.
+  const CommitTicket next = r->Submit(Batch(static_cast<uint32_t>(in_copy)));
+  EXPECT_EQ(next, in_copy + 1);
+  EXPECT_EQ(r->Wait(next), CommitState::kDone);
+}
+
+TEST(CheckpointTest, RefusesPathsThatWouldOverwriteOrCannotWork) {
+  TempDir dir;
+  auto s = OpenOrDie(Options(dir));
+  ASSERT_NE(s, nullptr);
+  Commit(*s, Batch(1));
+  const auto code = [&](const std::string& d) {
+    return s->Checkpoint(d).status().code();
+  };
+  EXPECT_EQ(code("backup"), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(code(dir.db() + "/backup"), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(code(dir.db()), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(code(dir.path() + "/no/such/parent"),
+            absl::StatusCode::kFailedPrecondition);
+  std::filesystem::create_directory(dir.path() + "/exists");
+  const absl::Status exists = s->Checkpoint(dir.path() + "/exists").status();
+  EXPECT_EQ(exists.code(), absl::StatusCode::kAlreadyExists);
+  EXPECT_THAT(std::string(exists.message()), HasSubstr("never overwrites"));
+  // Two backups in a row, each complete.
+  ASSERT_TRUE(s->Checkpoint(dir.path() + "/one").ok());
+  Commit(*s, Batch(2));
+  absl::StatusOr<DirectoryReport> two = s->Checkpoint(dir.path() + "/two/");
+  ASSERT_TRUE(two.ok()) << two.status();
+  EXPECT_EQ(two->lease_records, 2 * kPerBatch);
+  EXPECT_EQ(two->last_sequence, 2u);
+  absl::StatusOr<DirectoryReport> one = Store::Inspect(dir.path() + "/one");
+  ASSERT_TRUE(one.ok()) << one.status();
+  EXPECT_EQ(one->lease_records, kPerBatch);
+  EXPECT_EQ(one->last_sequence, 1u);
+}
+
+TEST(CheckpointTest, InspectReadsAnOpenDatabaseAndRefusesNonDatabases) {
+  TempDir dir;
+  auto s = OpenOrDie(Options(dir));
+  ASSERT_NE(s, nullptr);
+  Commit(*s, Batch(1));
+  // Read-only: no lock taken, so the server's own directory can be read.
+  absl::StatusOr<DirectoryReport> live = Store::Inspect(dir.db());
+  ASSERT_TRUE(live.ok()) << live.status();
+  EXPECT_EQ(live->lease_records, kPerBatch);
+  EXPECT_EQ(live->last_sequence, 1u);
+  const absl::Status none = Store::Inspect(dir.path()).status();
+  EXPECT_EQ(none.code(), absl::StatusCode::kNotFound);
+  EXPECT_THAT(std::string(none.message()), HasSubstr("no lease database"));
 }
 
 // A 2 MiB tmpfs of the test's own, filled until a commit fails.

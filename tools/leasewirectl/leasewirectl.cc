@@ -556,6 +556,16 @@ int main(int argc, char** argv) {
   CLI::App* cfg_reload = cfg->add_subcommand(
       "reload", "load the config file again; leases are kept");
 
+  CLI::App* backup = app.add_subcommand(
+      "backup",
+      "copy the lease database to DIR while the server runs; DIR is "
+      "written by the server and usable as leasewired --lease-dir");
+  std::string backup_dir;
+  backup
+      ->add_option("DIR", backup_dir,
+                   "a new directory (it must not exist; its parent must)")
+      ->required();
+
   CLI::App* shutdown = app.add_subcommand("shutdown", "stop the server");
   CLI::App* commands =
       app.add_subcommand("commands", "commands the server knows");
@@ -644,6 +654,13 @@ int main(int argc, char** argv) {
     }
   } else if (cfg_reload->parsed()) {
     command = "config-reload";
+  } else if (backup->parsed()) {
+    command = "backup";
+    // The server resolves nothing against our working directory.
+    args["directory"] =
+        std::filesystem::absolute(backup_dir).lexically_normal().string();
+    // A large database copied to another filesystem takes a while.
+    if (app.get_option("--timeout")->count() == 0) conn.timeout = 3600;
   } else if (shutdown->parsed()) {
     command = "shutdown";
   } else if (commands->parsed()) {
@@ -746,6 +763,20 @@ int main(int argc, char** argv) {
       for (const Json& m : d["restart-needed"]) {
         std::cout << "NOTE: changes to \"" << Str(m)
                   << "\" take effect at restart\n";
+      }
+    } else if (command == "backup") {
+      std::cout << "backed up " << Str(d["lease-records"])
+                << " lease records and " << Str(d["reservations"])
+                << " runtime reservations (sequence " << Str(d["last-sequence"])
+                << ", " << Str(d["disk-bytes"]) << " bytes) to "
+                << Str(d["directory"]) << "\n"
+                << "restore: stop leasewired, start it with --lease-dir "
+                << Str(d["directory"])
+                << " (or copy the directory to lease-database.directory)\n";
+      if (d.value("damaged-records", 0) != 0) {
+        std::cout << "WARNING: " << Str(d["damaged-records"])
+                  << " damaged records were copied as they are; the server "
+                     "skips them at start-up\n";
       }
     } else if (command == "shutdown") {
       std::cout << Str(d["message"]) << "\n";

@@ -567,9 +567,9 @@ absl::StatusOr<loadgen::RunReport> RunRing(const Flags& f, RingEnv& env,
   r.server_commits = t.commits;
   r.process_cpu_s = process_cpu;
   r.server_cpu_share = wall > 0 ? cpu_used / (wall * f.workers) : 0;
-  r.server_busy = t.cycles > 0 ? static_cast<double>(t.busy_cycles) /
-                                     static_cast<double>(t.cycles)
-                               : 0.0;
+  r.server_busy =
+      t.tsc > 0 ? static_cast<double>(t.busy_tsc) / static_cast<double>(t.tsc)
+                : 0.0;
   for (int d = 0; d < dataplane::kDropCount; ++d) {
     if (t.drops[d] != 0) {
       r.server_drops[std::string(

@@ -219,6 +219,12 @@ absl::StatusOr<std::shared_ptr<const Config>> LoadConfig(
 absl::StatusOr<std::shared_ptr<const Config>> LoadConfigFile(
     const std::string& path);
 
+// Whether two configs bind the same ports: the same interfaces in the same
+// order, with the same name, address, link prefix and device. Ports are
+// bound at start-up, so a reload that changes any of these is refused
+// (and `config test` says so beforehand).
+bool SameInterfaces(const Config& a, const Config& b);
+
 // Encodes an option value given in the config's text form (see
 // docs/configuration.md) for option `code`.
 absl::StatusOr<std::vector<uint8_t>> EncodeOptionValue(uint8_t code,

@@ -70,6 +70,9 @@ class ControlServer {
   // A client sent "shutdown".
   bool shutdown_requested() const { return shutdown_requested_; }
 
+  // Successful config reloads since Start() (leasewired tells systemd).
+  int reloads() const { return reloads_; }
+
   // Answers one request (the text of one connection); what the socket
   // does per connection.
   std::string Handle(std::string_view request, std::string_view peer);
@@ -96,6 +99,7 @@ class ControlServer {
   Result ReservationDelete(const Arguments& args);
   Result ConfigTest(const Arguments& args);
   Result ConfigReload(const Arguments& args);
+  Result Backup(const Arguments& args);
   Result Shutdown(const Arguments& args);
   Result ListCommands(const Arguments& args);
 
@@ -111,6 +115,7 @@ class ControlServer {
   std::unique_ptr<SocketServer> socket_;
   std::unique_ptr<MetricsServer> metrics_;
   bool shutdown_requested_ = false;
+  int reloads_ = 0;
 
   std::vector<RuntimeReservation> runtime_;
   std::vector<std::string> left_out_;

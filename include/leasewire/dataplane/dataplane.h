@@ -65,6 +65,11 @@ struct WorkerCounters {
   uint64_t held = 0;         // replies that waited for a commit
   uint64_t cycles = 0;       // poll cycles
   uint64_t busy_cycles = 0;  // cycles that found work
+  // Time in TSC ticks: all of the worker's polling, and the part spent in
+  // cycles that found work. Their ratio is the worker's load: a worker
+  // at full load runs few, long cycles, so cycle counts under-read it.
+  uint64_t tsc = 0;
+  uint64_t busy_tsc = 0;
   std::array<uint64_t, kDropCount> drops{};
   std::array<uint64_t, wire::kVerdictCount> verdicts{};
   std::array<uint64_t, engine::kReasonCount> no_subnet{};  // by reason

@@ -18,11 +18,13 @@
 #ifndef LEASEWIRE_LEASE_LEASE_TABLE_H_
 #define LEASEWIRE_LEASE_LEASE_TABLE_H_
 
+#include <array>
 #include <cstdint>
 #include <memory>
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "leasewire/lease/huge_page_allocator.h"
 #include "leasewire/lease/lease.h"
 
 namespace leasewire::lease {
@@ -42,8 +44,23 @@ class LeaseTable {
   // REQUIRES: ranges do not overlap; called before any Insert().
   void AddRange(Ipv4Address first, Ipv4Address last);
 
+  // Sizes the client index for `records` records, so that a table that
+  // never holds more (the addresses of its pools bound the records) never
+  // rehashes while serving: no stall of the worker in a lease storm, and no
+  // page faults for a growing index. Costs 8-16 octets per record, touched
+  // now.
+  void Reserve(size_t records);
+
   Slot FindByAddress(Ipv4Address address) const;
   Slot FindByClient(const ClientKey& key) const;
+  // Starts loading the client-index line where a look-up of a key with
+  // HashClientKey() == `hash` begins, so that a caller with a burst of
+  // requests overlaps their cache misses. No effect on contents.
+  void PrefetchClient(uint32_t hash) const {
+    if (!clients_.empty()) {
+      __builtin_prefetch(&clients_[hash & (clients_.size() - 1)]);
+    }
+  }
 
   // Creates a record for `address` (which has none) in state `state`,
   // with fields `f`, indexed by address and by client key (replacing the
@@ -62,13 +79,27 @@ class LeaseTable {
   // Destroys the record and its index entries.
   void Erase(Slot slot);
 
-  Lease& at(Slot slot) { return chunks_[slot >> kChunkShift][slot & kMask]; }
+  Lease& at(Slot slot) {
+    return chunks_[slot >> kChunkShift].get()[slot & kMask];
+  }
   const Lease& at(Slot slot) const {
-    return chunks_[slot >> kChunkShift][slot & kMask];
+    return chunks_[slot >> kChunkShift].get()[slot & kMask];
   }
   bool live(Slot slot) const;
 
   size_t size() const { return size_; }
+  // Changes a record's state; use it instead of writing Lease::state, so
+  // that count() stays right.
+  void SetState(Lease& lease, LeaseState state) {
+    --by_state_[static_cast<size_t>(lease.state)];
+    ++by_state_[static_cast<size_t>(state)];
+    lease.state = state;
+  }
+  // Records in `state`, kept as they change: O(1), for the once-a-second
+  // statistics that must not walk millions of records on a worker.
+  size_t count(LeaseState state) const {
+    return by_state_[static_cast<size_t>(state)];
+  }
   // Calls f(slot, lease) for every record, in slot order.
   template <typename F>
   void ForEach(F f) const {
@@ -79,28 +110,40 @@ class LeaseTable {
 
   // Heap bytes held by records, indexes and chunk headers.
   size_t MemoryUsage() const;
+  // Buckets of the client index (it rehashes when 3/4 full).
+  size_t client_buckets() const { return clients_.size(); }
+
+  // Records are allocated this many at a time: 32,768 records of 64
+  // octets fill one 2 MiB huge page.
+  static constexpr uint32_t kRecordsPerChunk = 32768;
 
  private:
-  static constexpr uint32_t kChunkShift = 12;
+  static constexpr uint32_t kChunkShift = 15;
   static constexpr uint32_t kChunkSize = 1u << kChunkShift;
+  static_assert(kChunkSize == kRecordsPerChunk);
   static constexpr uint32_t kMask = kChunkSize - 1;
 
   struct Range {
     uint32_t first;
     uint32_t last;
-    std::vector<Slot> slots;
+    HugeVector<Slot> slots;
+  };
+  // Destroys a chunk's records and frees it.
+  struct ChunkDeleter {
+    void operator()(Lease* chunk) const;
   };
 
   Slot* AddressEntry(Ipv4Address address);
   const Slot* AddressEntry(Ipv4Address address) const;
   Slot NewSlot();
 
-  std::vector<std::unique_ptr<Lease[]>> chunks_;
+  std::vector<std::unique_ptr<Lease, ChunkDeleter>> chunks_;
   std::vector<uint64_t> live_;  // bit per slot
   std::vector<Slot> free_slots_;
   Slot next_slot_ = 0;
   size_t size_ = 0;
-  std::vector<Range> ranges_;  // sorted by first
+  std::array<size_t, 6> by_state_{};  // by LeaseState value (1..5)
+  std::vector<Range> ranges_;         // sorted by first
   absl::flat_hash_map<uint32_t, Slot> other_addresses_;
   // The client index: open addressing with linear probing over a
   // power-of-two array of (key hash << 32 | slot) entries, kNoSlot in the
@@ -112,7 +155,8 @@ class LeaseTable {
   size_t FindClientEntry(Slot slot) const;  // kNoEntry: not indexed
   void EraseClientEntry(size_t i);
   void GrowClients();
-  std::vector<uint64_t> clients_;
+  void RehashClients(size_t buckets);  // buckets: a power of two
+  HugeVector<uint64_t> clients_;
   size_t client_count_ = 0;
 };
 

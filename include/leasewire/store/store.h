@@ -124,6 +124,18 @@ struct StoreStats {
   uint64_t latency_sum_us = 0;
 };
 
+// What a lease database directory holds: Store::Inspect() of a directory,
+// and what Store::Checkpoint() found in the copy it made.
+struct DirectoryReport {
+  std::string directory;
+  uint32_t schema_version = 0;  // 0: no schema record (an empty database)
+  uint64_t last_sequence = 0;   // the last batch committed in it
+  uint64_t lease_records = 0;   // records that decode
+  uint64_t damaged_records = 0;
+  uint64_t reservations = 0;  // reservations added at run time
+  uint64_t disk_bytes = 0;    // SST and WAL files
+};
+
 struct RecoverStats {
   uint64_t records = 0;    // lease records read
   uint64_t delivered = 0;  // passed to the callback
@@ -186,6 +198,23 @@ class Store {
   uint64_t last_sequence() const;
   // Bytes of SST and WAL files in the directory.
   uint64_t DiskBytes() const;
+
+  // Writes a consistent copy of the database to `directory` while commits
+  // go on (RocksDB Checkpoint: the memtable is flushed, the SST files are
+  // hard-linked when `directory` is on the same filesystem and copied
+  // otherwise, the WAL is copied up to the last write). The copy holds
+  // every batch committed before the call and is a complete database:
+  // Store::Open() of it (leasewired --lease-dir) serves from it. Then it
+  // opens the copy read-only and reports what it holds. `directory` must
+  // be an absolute path that does not exist yet, in an existing
+  // directory. Blocks the caller for the duration (about a second per
+  // million records); other threads' Submit() and Poll() do not wait.
+  absl::StatusOr<DirectoryReport> Checkpoint(const std::string& directory);
+
+  // Opens the database in `directory` read-only (no lock is taken, so it
+  // works on a copy and on a directory a server has open) and counts what
+  // it holds. NotFound when there is no database there.
+  static absl::StatusOr<DirectoryReport> Inspect(const std::string& directory);
 
  private:
   class Impl;
