@@ -11,7 +11,6 @@
 #include <benchmark/benchmark.h>
 
 #include <array>
-#include <cstdlib>
 #include <cstring>
 #include <memory>
 #include <string>
@@ -181,71 +180,6 @@ void BM_EngineDora(benchmark::State& state) {
   state.counters["leases"] = static_cast<double>(b.engine.table().size());
 }
 BENCHMARK(BM_EngineDora)->Unit(benchmark::kNanosecond);
-
-// New clients in bursts, the way a data plane worker decides them: the
-// DISCOVERs of kBurst clients, then their REQUESTs, every request's client
-// index line prefetched (Engine::Prefetch) before its burst is decided. One
-// item is one lease (a DISCOVER and a REQUEST).
-constexpr uint32_t kBurst = 32;
-
-struct BurstBench {
-  BurstBench() : discovers(kBurst), requests(kBurst), offered(kBurst) {
-    for (Template& t : discovers) {
-      t.Build(MessageType::kDiscover, Ipv4Address(), false);
-    }
-    for (Template& t : requests) {
-      t.Build(MessageType::kRequest, Ipv4Address(), true);
-    }
-  }
-
-  // Clients first .. first + kBurst - 1; false when one got no OFFER or
-  // no ACK.
-  [[gnu::noinline]] bool TimedBurst(uint32_t first) {
-    for (uint32_t i = 0; i < kBurst; ++i) {
-      discovers[i].SetClient(first + i);
-      if (prefetch) b.engine.Prefetch(discovers[i].msg);
-    }
-    bool ok = true;
-    for (uint32_t i = 0; i < kBurst; ++i) {
-      const Decision d = b.Process(discovers[i].msg, 1000);
-      ok &= d.action == Action::kReply && d.reply_type == MessageType::kOffer;
-      offered[i] = b.offered();
-    }
-    for (uint32_t i = 0; i < kBurst; ++i) {
-      requests[i].SetClient(first + i);
-      requests[i].SetRequested(offered[i]);
-      if (prefetch) b.engine.Prefetch(requests[i].msg);
-    }
-    for (uint32_t i = 0; i < kBurst; ++i) {
-      const Decision d = b.Process(requests[i].msg, 1000);
-      ok &= d.action == Action::kReply && d.reply_type == MessageType::kAck;
-    }
-    return ok;
-  }
-
-  Bench b;
-  std::vector<Template> discovers, requests;
-  std::vector<Ipv4Address> offered;
-  // LEASEWIRE_BENCH_NO_PREFETCH=1 measures the same bursts without
-  // Engine::Prefetch(), to see what it is worth on a machine.
-  bool prefetch = std::getenv("LEASEWIRE_BENCH_NO_PREFETCH") == nullptr;
-};
-
-void BM_EngineDoraBurst(benchmark::State& state) {
-  BurstBench bb;
-  uint32_t client = 0;
-  for (auto _ : state) {
-    if (!bb.TimedBurst(client)) {
-      state.SkipWithError("a client got no OFFER or no ACK");
-      break;
-    }
-    client += kBurst;
-    bb.b.log.Clear();
-  }
-  state.SetItemsProcessed(state.iterations() * kBurst);
-  state.counters["leases"] = static_cast<double>(bb.b.engine.table().size());
-}
-BENCHMARK(BM_EngineDoraBurst)->Unit(benchmark::kNanosecond);
 
 // Full DORA of clients that already hold a lease, as in a lease storm after
 // a power cut: `range(0)` clients, round robin. With few clients the tables

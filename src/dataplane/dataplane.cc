@@ -242,16 +242,14 @@ class Dataplane::Worker final : public WorkerAccess {
         const uint16_t n = rte_eth_rx_burst(ports[p].port_id, index_,
                                             burst_buf_.data(), burst_);
         counters_.rx += n;
-        for (uint16_t i = 0; i < n; ++i) Receive(burst_buf_[i], p);
-        DecideStaged(now);
+        for (uint16_t i = 0; i < n; ++i) Receive(burst_buf_[i], p, now);
         busy |= n > 0;
       }
       const unsigned n = rte_ring_sc_dequeue_burst(
           handoff_, reinterpret_cast<void**>(burst_buf_.data()), burst_,
           nullptr);
       counters_.from_peers += n;
-      for (unsigned i = 0; i < n; ++i) FromPeer(burst_buf_[i]);
-      DecideStaged(now);
+      for (unsigned i = 0; i < n; ++i) FromPeer(burst_buf_[i], now);
       busy |= n > 0;
     }
     // At most one control task a cycle: the control plane waits for it,
@@ -290,7 +288,7 @@ class Dataplane::Worker final : public WorkerAccess {
   }
 
   // A frame from a port.
-  void Receive(rte_mbuf* m, size_t port) {
+  void Receive(rte_mbuf* m, size_t port, lease::Seconds now) {
     if (m->nb_segs != 1) {
       Discard(m, Drop::kSegmented);
       return;
@@ -322,8 +320,8 @@ class Dataplane::Worker final : public WorkerAccess {
       case FrameKind::kDhcp:
         break;
     }
-    Staged& st = staged_[staged_count_];
-    const wire::Verdict v = st.msg.ParseRequest(c.view.udp_payload);
+    wire::DhcpMessage msg;
+    const wire::Verdict v = msg.ParseRequest(c.view.udp_payload);
     if (v != wire::Verdict::kOk) {
       ++counters_.verdicts[static_cast<size_t>(v)];
       Discard(m, Drop::kNotDhcp);
@@ -331,7 +329,7 @@ class Dataplane::Worker final : public WorkerAccess {
     }
     const engine::Ingress ingress = MakeIngress(c.view, port);
     const engine::SubnetChoice choice =
-        engine::SelectSubnet(*config_, st.msg, ingress);
+        engine::SelectSubnet(*config_, msg, ingress);
     if (choice.subnet == nullptr) {
       ++counters_.no_subnet[static_cast<size_t>(choice.reason)];
       rte_pktmbuf_free(m);
@@ -350,20 +348,20 @@ class Dataplane::Worker final : public WorkerAccess {
       ++counters_.handed_off;
       return;
     }
-    Stage(m, port, c.view, ingress, *choice.subnet);
+    Decide(m, port, c.view, msg, ingress, *choice.subnet, now);
   }
 
   // A DHCP request another worker received for a subnet owned here. It
   // was validated there; `port` and the subnet ride in the mbuf.
-  void FromPeer(rte_mbuf* m) {
+  void FromPeer(rte_mbuf* m, lease::Seconds now) {
     const std::span<uint8_t> frame(rte_pktmbuf_mtod(m, uint8_t*),
                                    rte_pktmbuf_data_len(m));
     wire::FrameView view;
-    Staged& st = staged_[staged_count_];
+    wire::DhcpMessage msg;
     if (wire::ParseEthernet(frame, &view) != wire::Verdict::kOk ||
         wire::ParseIpv4Udp(frame, wire::ChecksumCheck::kSkip, &view) !=
             wire::Verdict::kOk ||
-        st.msg.ParseRequest(view.udp_payload) != wire::Verdict::kOk) {
+        msg.ParseRequest(view.udp_payload) != wire::Verdict::kOk) {
       Discard(m, Drop::kNotDhcp);  // cannot happen: it parsed before
       return;
     }
@@ -373,32 +371,7 @@ class Dataplane::Worker final : public WorkerAccess {
       Discard(m, Drop::kConfigChanged);
       return;
     }
-    Stage(m, port, view, MakeIngress(view, port), *subnet);
-  }
-
-  // Keeps a request this worker owns (its message parsed into the next
-  // staging slot) for DecideStaged(), and starts loading the lease-table
-  // line the engine will read first: deciding a burst then overlaps its
-  // cache misses instead of taking them one after another.
-  void Stage(rte_mbuf* m, size_t port, const wire::FrameView& view,
-             const engine::Ingress& ingress, const config::Subnet& subnet) {
-    Staged& st = staged_[staged_count_++];
-    st.mbuf = m;
-    st.port = port;
-    st.view = view;
-    st.ingress = ingress;
-    st.subnet = &subnet;
-    engine_->Prefetch(st.msg);
-  }
-
-  // Decides the staged requests in arrival order.
-  void DecideStaged(lease::Seconds now) {
-    for (size_t i = 0; i < staged_count_; ++i) {
-      Staged& st = staged_[i];
-      Decide(st.mbuf, st.port, st.view, st.msg, st.ingress, *st.subnet, now);
-      st.mbuf = nullptr;
-    }
-    staged_count_ = 0;
+    Decide(m, port, view, msg, MakeIngress(view, port), *subnet, now);
   }
 
   engine::Ingress MakeIngress(const wire::FrameView& view, size_t port) const {
@@ -533,17 +506,6 @@ class Dataplane::Worker final : public WorkerAccess {
   size_t held_count_ = 0;
   uint16_t burst_ = 32;
   std::array<rte_mbuf*, kMaxBurst> burst_buf_{};
-  // Owned requests of the current burst, parsed, waiting for DecideStaged().
-  struct Staged {
-    rte_mbuf* mbuf = nullptr;
-    size_t port = 0;
-    wire::FrameView view;
-    wire::DhcpMessage msg;
-    engine::Ingress ingress;
-    const config::Subnet* subnet = nullptr;
-  };
-  std::array<Staged, kMaxBurst> staged_;
-  size_t staged_count_ = 0;
   lease::Seconds last_tick_ = 0;
   uint64_t last_cycle_end_ = 0;  // TSC at the end of the previous cycle
   WorkerCounters counters_;

@@ -117,16 +117,6 @@ uint32_t Fraction(uint32_t lifetime, uint32_t basis_points) {
 
 }  // namespace
 
-void Engine::Prefetch(const wire::DhcpMessage& request) const {
-  // The same key Process() makes (client-id, else htype + chaddr).
-  const auto id = request.client_identifier();
-  const lease::ClientKey key =
-      id && !id->empty()
-          ? lease::MakeClientKey(true, 0, *id)
-          : lease::MakeClientKey(false, request.htype(), request.chaddr());
-  table_.PrefetchClient(key.hash);
-}
-
 std::string_view ReasonName(Reason reason) {
   static constexpr std::string_view kNames[] = {
       "none",
@@ -328,14 +318,18 @@ Engine::Engine(std::shared_ptr<const config::Config> config,
     subnets_.push_back(std::move(s));
   }
   // A record per address at most (pools, plus reserved addresses outside
-  // them): size the client index once so that it never rehashes while
-  // serving.
+  // them): size the client index for that up front, so that a shard of
+  // up to kReservedRecords addresses never rehashes while serving (no
+  // stall of the worker in a lease storm). Larger shards start there and
+  // grow: sizing the index for a /8 pool would spread a million clients
+  // over 256 MiB, and each probe would miss every cache level.
+  constexpr size_t kReservedRecords = size_t{1} << 18;
   size_t addresses = 0;
   for (const auto& s : subnets_) {
     for (const config::Pool& p : s->cfg->pools) addresses += p.size();
     addresses += s->by_address.size();
   }
-  table_.Reserve(addresses);
+  table_.Reserve(std::min(addresses, kReservedRecords));
 }
 
 Engine::~Engine() = default;

@@ -1669,31 +1669,11 @@ TEST_F(EngineTest, CountersByMessageTypeAndReason) {
 }
 
 // ---------------------------------------------------------------------------
-// Burst support: Prefetch() and the client index sized up front.
+// The client index sized up front.
 
-// Prefetch() only loads cache lines: no lease, mutation or counter changes,
-// and the decisions after it are the ones without it.
-TEST_F(EngineTest, PrefetchDecidesNothing) {
-  TestClient bound(&h_, Mac(1));
-  ASSERT_EQ(bound.Dora(kT0).type(), MessageType::kAck);
-  h_.TakeMutations();
-  TestClient fresh(&h_, Mac(2));
-  const size_t records = h_.engine().table().size();
-  const auto reasons = h_.engine().counters().reasons;
-  const Packet a = bound.Builder(MessageType::kDiscover).Build();
-  const Packet b = fresh.Builder(MessageType::kDiscover).Build();
-  h_.engine().Prefetch(a.msg());
-  h_.engine().Prefetch(b.msg());
-  EXPECT_EQ(h_.engine().table().size(), records);
-  EXPECT_TRUE(h_.TakeMutations().empty());
-  EXPECT_EQ(h_.engine().counters().reasons, reasons);
-  const Reply again = bound.Discover(kT0 + 1);
-  EXPECT_EQ(again.yiaddr(), bound.address());  // its binding, as always
-  EXPECT_TRUE(InPool1(fresh.Discover(kT0 + 1).yiaddr()));
-}
-
-// The client index is sized for one record per pool address when the
-// engine starts, so serving never rehashes it (no stall in a storm).
+// The client index is sized for one record per pool address (up to
+// 262,144) when the engine starts, so serving a shard of that size never
+// rehashes it (no stall of the worker in a storm).
 TEST_F(EngineTest, ClientIndexSizedForEveryPoolAddress) {
   const size_t buckets = h_.engine().table().client_buckets();
   size_t addresses = 0;

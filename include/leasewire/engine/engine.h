@@ -152,13 +152,6 @@ class Engine {
                    const config::Subnet& subnet, Seconds now,
                    std::span<uint8_t> reply, MutationLog* log);
 
-  // Starts loading what Process() will read first for `request` (its
-  // client's entry in the client index), so that a worker deciding a
-  // burst overlaps the requests' cache misses: call it for every request
-  // of the burst, then Process() each. Decides nothing; costs one hash.
-  // REQUIRES: request passed DhcpMessage::ParseRequest().
-  void Prefetch(const wire::DhcpMessage& request) const;
-
   // Runs the timers due by `now`: ends offers, expires leases, ends decline
   // probation. Appends kExpire mutations.
   void Tick(Seconds now, MutationLog* log);

@@ -2,21 +2,21 @@
 //
 // HugePageAllocator<T> is a std::allocator replacement for the shard's large
 // arrays (the client index, the per-pool address index, the record chunks):
-// an allocation of 2 MiB or more is aligned to 2 MiB and advised
-// MADV_HUGEPAGE, so that the kernel backs it with transparent huge pages
-// where they are enabled ("madvise" or "always" in
-// /sys/kernel/mm/transparent_hugepage/enabled). A table of millions of
-// leases is read at random addresses: with 4 KiB pages nearly every look-up
-// also misses the TLB, and growing the table takes a page fault per 4 KiB.
-// Smaller allocations, and kernels without THP, get ordinary memory; the
-// advice is only a hint and never fails an allocation.
+// an allocation of 2 MiB or more is aligned to 2 MiB and rounded up to a
+// multiple of it, so that where transparent huge pages are on for every
+// process ("always" in /sys/kernel/mm/transparent_hugepage/enabled) the
+// kernel can back it with whole huge pages. It does not ask for them with
+// MADV_HUGEPAGE: on the 2-vCPU VM of docs/benchmarks.md the advice made a
+// growing table slower and its timing erratic (each 2 MiB fault clears a
+// whole huge page; BM_EngineDora 0.95-1.98 M leases/s with it, 1.77-1.85
+// M/s without) and gave nothing in steady state (the same returning-client
+// and renewal rates with and without). Smaller allocations come from the
+// ordinary heap.
 //
 // Thread safety: stateless; as thread-safe as malloc.
 
 #ifndef LEASEWIRE_LEASE_HUGE_PAGE_ALLOCATOR_H_
 #define LEASEWIRE_LEASE_HUGE_PAGE_ALLOCATOR_H_
-
-#include <sys/mman.h>
 
 #include <cstddef>
 #include <cstdlib>
@@ -27,8 +27,8 @@ namespace leasewire::lease {
 
 inline constexpr size_t kHugePageBytes = size_t{2} << 20;
 
-// Allocates `bytes` (a multiple of kHugePageBytes when large) advised for
-// huge pages; throws std::bad_alloc when out of memory.
+// Allocates `bytes` (2 MiB aligned, rounded up to a multiple of 2 MiB when
+// large); throws std::bad_alloc when out of memory.
 inline void* AllocateHuge(size_t bytes) {
   if (bytes < kHugePageBytes) {
     return ::operator new(bytes);
@@ -36,8 +36,6 @@ inline void* AllocateHuge(size_t bytes) {
   const size_t rounded = (bytes + kHugePageBytes - 1) & ~(kHugePageBytes - 1);
   void* p = std::aligned_alloc(kHugePageBytes, rounded);
   if (p == nullptr) throw std::bad_alloc();
-  // Best effort: EINVAL on kernels without THP is not an error here.
-  (void)madvise(p, rounded, MADV_HUGEPAGE);
   return p;
 }
 

@@ -53,14 +53,6 @@ class LeaseTable {
 
   Slot FindByAddress(Ipv4Address address) const;
   Slot FindByClient(const ClientKey& key) const;
-  // Starts loading the client-index line where a look-up of a key with
-  // HashClientKey() == `hash` begins, so that a caller with a burst of
-  // requests overlaps their cache misses. No effect on contents.
-  void PrefetchClient(uint32_t hash) const {
-    if (!clients_.empty()) {
-      __builtin_prefetch(&clients_[hash & (clients_.size() - 1)]);
-    }
-  }
 
   // Creates a record for `address` (which has none) in state `state`,
   // with fields `f`, indexed by address and by client key (replacing the
