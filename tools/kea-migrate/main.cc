@@ -127,9 +127,11 @@ int RunLeases(const std::vector<std::string>& inputs,
   std::vector<leasewire::kea_migrate::PlannedLease> leases;
   {
     // The rows are freed before the store is opened.
-    // TODO(#8): every planned lease is held until it is written: 152 MB
-    // peak for 200 k addresses (RocksDB's memtable included), so about
-    // 7 GB for 10 M. Stream the plan into the store instead.
+    // Every planned lease is held until it is written: 152 MB peak for
+    // 200 k addresses (RocksDB's memtable included), so about 7 GB for
+    // 10 M (a documented limit, docs/migrating-from-kea.md). Streaming
+    // the plan into the store would bound it by the rows kept per
+    // address (the last row of each wins, so those stay in memory).
     leasewire::kea_migrate::LeaseRows rows;
     for (const std::string& input : inputs) {
       std::ifstream in(input, std::ios::binary);
