@@ -268,7 +268,7 @@ class Dataplane::Worker final : public WorkerAccess {
       // Submit() takes the store's mutex once per poll cycle (never per
       // packet). Measured at 348 k leases/s through rings (docs/
       // benchmarks.md, quiet suite run): Submit, the mutex and futex
-      // wake-ups are under 0.5 % of the worker's samples, so a lock-free
+      // wake-ups are under 1 % of the worker's samples, so a lock-free
       // ring to the committer would buy nothing measurable yet.
       const store::CommitTicket ticket = plane_.options_.store->Submit(log_);
       log_.Clear();
