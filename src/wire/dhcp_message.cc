@@ -226,45 +226,12 @@ Verdict DhcpMessage::CheckServerBound() const {
   }
 }
 
-std::optional<std::span<const uint8_t>> DhcpMessage::Find(uint8_t code) const {
-  if (!Has(code)) return std::nullopt;
-  const Slot& slot = slots_[code];
-  if (slot.concatenated) {
-    return std::span<const uint8_t>(scratch_.data() + slot.offset, slot.length);
-  }
-  return data_.subspan(slot.offset, slot.length);
-}
-
-std::optional<Ipv4Address> DhcpMessage::GetAddress(uint8_t code) const {
-  const auto v = Find(code);
-  if (!v || v->size() != 4) return std::nullopt;
-  return Ipv4Address::Load(v->data());
-}
-
 std::optional<AddressList> DhcpMessage::GetAddressList(uint8_t code) const {
   const auto v = Find(code);
   if (!v) return std::nullopt;
   AddressList list(*v);
   if (!list.Valid()) return std::nullopt;
   return list;
-}
-
-std::optional<uint8_t> DhcpMessage::GetUint8(uint8_t code) const {
-  const auto v = Find(code);
-  if (!v || v->size() != 1) return std::nullopt;
-  return (*v)[0];
-}
-
-std::optional<uint16_t> DhcpMessage::GetUint16(uint8_t code) const {
-  const auto v = Find(code);
-  if (!v || v->size() != 2) return std::nullopt;
-  return LoadBe16(v->data());
-}
-
-std::optional<uint32_t> DhcpMessage::GetUint32(uint8_t code) const {
-  const auto v = Find(code);
-  if (!v || v->size() != 4) return std::nullopt;
-  return LoadBe32(v->data());
 }
 
 std::optional<std::string_view> DhcpMessage::GetString(uint8_t code) const {
@@ -276,12 +243,6 @@ std::optional<std::string_view> DhcpMessage::GetString(uint8_t code) const {
   return std::string_view(reinterpret_cast<const char*>(v->data()), n);
 }
 
-std::optional<MessageType> DhcpMessage::message_type() const {
-  const auto v = GetUint8(option::kMessageType);
-  if (!v) return std::nullopt;
-  return static_cast<MessageType>(*v);
-}
-
 std::span<const uint8_t> DhcpMessage::parameter_request_list() const {
   const auto v = Find(option::kParameterRequestList);
   return v ? *v : std::span<const uint8_t>();
@@ -291,12 +252,6 @@ uint16_t DhcpMessage::max_message_size() const {
   const auto v = GetUint16(option::kMaxMessageSize);
   if (!v || *v < kMinMaxMessageSize) return kMinMaxMessageSize;
   return *v;
-}
-
-std::optional<std::span<const uint8_t>> DhcpMessage::client_identifier() const {
-  const auto v = Find(option::kClientIdentifier);
-  if (!v || v->size() < 2) return std::nullopt;
-  return v;
 }
 
 std::optional<UserClasses> DhcpMessage::user_class() const {
