@@ -248,12 +248,6 @@ std::span<const uint8_t> DhcpMessage::parameter_request_list() const {
   return v ? *v : std::span<const uint8_t>();
 }
 
-uint16_t DhcpMessage::max_message_size() const {
-  const auto v = GetUint16(option::kMaxMessageSize);
-  if (!v || *v < kMinMaxMessageSize) return kMinMaxMessageSize;
-  return *v;
-}
-
 std::optional<UserClasses> DhcpMessage::user_class() const {
   const auto v = Find(option::kUserClass);
   if (!v || v->empty()) return std::nullopt;

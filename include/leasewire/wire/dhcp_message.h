@@ -288,6 +288,12 @@ inline std::optional<MessageType> DhcpMessage::message_type() const {
   return static_cast<MessageType>(*v);
 }
 
+inline uint16_t DhcpMessage::max_message_size() const {
+  const auto v = GetUint16(option::kMaxMessageSize);
+  if (!v || *v < kMinMaxMessageSize) return kMinMaxMessageSize;
+  return *v;
+}
+
 inline std::optional<std::span<const uint8_t>> DhcpMessage::client_identifier()
     const {
   const auto v = Find(option::kClientIdentifier);
