@@ -108,25 +108,28 @@ void CommitArgs(benchmark::internal::Benchmark* b) {
 BENCHMARK_CAPTURE(BM_Commit, sync, Durability::kSync)->Apply(CommitArgs);
 BENCHMARK_CAPTURE(BM_Commit, async, Durability::kAsync)->Apply(CommitArgs);
 
+// Binds leases 0 .. n-1 in batches of 4,096 and waits until all are
+// committed.
+void BindLeases(Store* s, uint32_t n) {
+  engine::MutationLog log;
+  CommitTicket t = 0;
+  for (uint32_t i = 0; i < n; i += 4096) {
+    log.Clear();
+    for (uint32_t j = i; j < i + 4096 && j < n; ++j) {
+      test::Append(&log, engine::MutationKind::kBind, test::Cpe(j));
+    }
+    t = s->Submit(log);
+    if (i % (64 * 4096) == 0) s->Wait(t);
+  }
+  s->Wait(t);
+}
+
 // Recovery of `n` leases written beforehand (not timed), after a reopen
 // (so they are in SST files, as after a restart).
 void BM_Recover(benchmark::State& state) {
   const uint32_t n = static_cast<uint32_t>(state.range(0));
   const std::string dir = BenchRoot();
-  {
-    auto s = OpenAt(dir, Durability::kAsync);
-    engine::MutationLog log;
-    CommitTicket t = 0;
-    for (uint32_t i = 0; i < n; i += 4096) {
-      log.Clear();
-      for (uint32_t j = i; j < i + 4096 && j < n; ++j) {
-        test::Append(&log, engine::MutationKind::kBind, test::Cpe(j));
-      }
-      t = s->Submit(log);
-      if (i % (64 * 4096) == 0) s->Wait(t);
-    }
-    s->Wait(t);
-  }
+  BindLeases(OpenAt(dir, Durability::kAsync).get(), n);
   uint64_t disk = 0;
   {
     auto s = OpenAt(dir, Durability::kSync);  // reopen: WAL -> SST
@@ -168,17 +171,7 @@ void BM_Checkpoint(benchmark::State& state) {
   const char* env = std::getenv("LEASEWIRE_BENCH_BACKUP_DIR");
   const std::string backups = env != nullptr ? env : dir;
   auto s = OpenAt(dir + "/leases", Durability::kSync);
-  engine::MutationLog log;
-  CommitTicket t = 0;
-  for (uint32_t i = 0; i < n; i += 4096) {
-    log.Clear();
-    for (uint32_t j = i; j < i + 4096 && j < n; ++j) {
-      test::Append(&log, engine::MutationKind::kBind, test::Cpe(j));
-    }
-    t = s->Submit(log);
-    if (i % (64 * 4096) == 0) s->Wait(t);
-  }
-  s->Wait(t);
+  BindLeases(s.get(), n);
 
   std::atomic<bool> stop{false};
   std::atomic<bool> during{false};

@@ -229,7 +229,7 @@ class Dataplane::Worker final : public WorkerAccess {
     const uint64_t start = rte_get_tsc_cycles();
     if (last_cycle_end_ == 0) last_cycle_end_ = start;
     ++counters_.cycles;
-    const lease::Seconds now = plane_.Now();
+    const lease::Seconds now = plane_.SecondsAt(start);
     if (now != last_tick_ && engine_ != nullptr) {
       engine_->Tick(now, &log_);
       last_tick_ = now;
@@ -785,8 +785,11 @@ WorkerCounters Dataplane::TotalCounters() const {
 }
 
 lease::Seconds Dataplane::Now() const {
-  return static_cast<lease::Seconds>((rte_get_tsc_cycles() - tsc_origin_) /
-                                     tsc_hz_);
+  return SecondsAt(rte_get_tsc_cycles());
+}
+
+lease::Seconds Dataplane::SecondsAt(uint64_t tsc) const {
+  return static_cast<lease::Seconds>((tsc - tsc_origin_) / tsc_hz_);
 }
 
 }  // namespace leasewire::dataplane

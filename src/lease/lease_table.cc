@@ -21,8 +21,8 @@ bool IsFree(uint64_t e) { return EntrySlot(e) == kNoSlot; }
 LeaseTable::LeaseTable() = default;
 
 void LeaseTable::ChunkDeleter::operator()(Lease* chunk) const {
-  for (uint32_t i = 0; i < kChunkSize; ++i) chunk[i].~Lease();
-  FreeHuge(chunk, kChunkSize * sizeof(Lease));
+  for (uint32_t i = 0; i < kRecordsPerChunk; ++i) chunk[i].~Lease();
+  FreeHuge(chunk, kRecordsPerChunk * sizeof(Lease));
 }
 
 void LeaseTable::AddRange(Ipv4Address first, Ipv4Address last) {
@@ -136,10 +136,11 @@ Slot LeaseTable::NewSlot() {
     return s;
   }
   if ((next_slot_ & kMask) == 0) {
-    auto* chunk = static_cast<Lease*>(AllocateHuge(kChunkSize * sizeof(Lease)));
-    std::uninitialized_default_construct_n(chunk, kChunkSize);
+    auto* chunk =
+        static_cast<Lease*>(AllocateHuge(kRecordsPerChunk * sizeof(Lease)));
+    std::uninitialized_default_construct_n(chunk, kRecordsPerChunk);
     chunks_.emplace_back(chunk);
-    live_.resize((size_t{next_slot_} + kChunkSize) / 64, 0);
+    live_.resize((size_t{next_slot_} + kRecordsPerChunk) / 64, 0);
   }
   return next_slot_++;
 }
@@ -180,7 +181,6 @@ Slot LeaseTable::Insert(Ipv4Address address, uint16_t subnet, LeaseState state,
                         const LeaseFields& f) {
   const Slot slot = NewSlot();
   live_[slot >> 6] |= uint64_t{1} << (slot & 63);
-  ++size_;
   Lease& lease = at(slot);
   lease.address = address;
   lease.subnet = subnet;
@@ -217,11 +217,10 @@ void LeaseTable::Erase(Slot slot) {
   lease.ClearFields();
   live_[slot >> 6] &= ~(uint64_t{1} << (slot & 63));
   free_slots_.push_back(slot);
-  --size_;
 }
 
 size_t LeaseTable::MemoryUsage() const {
-  size_t bytes = chunks_.size() * kChunkSize * sizeof(Lease) +
+  size_t bytes = chunks_.size() * kRecordsPerChunk * sizeof(Lease) +
                  chunks_.capacity() * sizeof(chunks_[0]) +
                  live_.capacity() * sizeof(uint64_t) +
                  free_slots_.capacity() * sizeof(Slot);

@@ -11,25 +11,8 @@ leasewired="$1"
 src="$2"
 tmp="$(mktemp -d)"
 trap 'rm -rf "$tmp"' EXIT
-failures=0
-
-# expect NAME WANT_RC WANT_SUBSTRING -- COMMAND...
-expect() {
-  local name="$1" want_rc="$2" want="$3"
-  shift 4
-  local out rc
-  out="$("$@" 2>&1)"
-  rc=$?
-  if [[ "$rc" != "$want_rc" ]]; then
-    echo "FAIL $name: exit $rc, want $want_rc; output: $out"
-    failures=$((failures + 1))
-  elif [[ "$out" != *"$want"* ]]; then
-    echo "FAIL $name: output lacks '$want': $out"
-    failures=$((failures + 1))
-  else
-    echo "ok   $name"
-  fi
-}
+# expect NAME WANT_RC WANT_SUBSTRING -- COMMAND...; counts $failures
+source "$(dirname "${BASH_SOURCE[0]}")/../expect.sh"
 
 one_lan="$src/deploy/examples/one-lan.json"
 expect one-lan 0 "$one_lan: OK (1 subnets, 2 pools, 5 reservations)" -- \

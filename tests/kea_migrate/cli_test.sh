@@ -11,25 +11,8 @@ leasewired="$2"
 data="$3/tests/data/kea"
 tmp="$(mktemp -d)"
 trap 'rm -rf "$tmp"' EXIT
-failures=0
-
-# expect NAME WANT_RC WANT_SUBSTRING -- COMMAND...
-expect() {
-  local name="$1" want_rc="$2" want="$3"
-  shift 4
-  local out rc
-  out="$("$@" 2>&1)"
-  rc=$?
-  if [[ "$rc" != "$want_rc" ]]; then
-    echo "FAIL $name: exit $rc, want $want_rc; output: $out"
-    failures=$((failures + 1))
-  elif [[ "$out" != *"$want"* ]]; then
-    echo "FAIL $name: output lacks '$want': $out"
-    failures=$((failures + 1))
-  else
-    echo "ok   $name"
-  fi
-}
+# expect NAME WANT_RC WANT_SUBSTRING -- COMMAND...; counts $failures
+source "$(dirname "${BASH_SOURCE[0]}")/../expect.sh"
 
 expect minimal-clean 0 "1 subnets converted; 0 dropped, 0 approximated" -- \
   "$migrate" config "$data/minimal.json" -o "$tmp/minimal.json"

@@ -1341,6 +1341,23 @@ absl::StatusOr<J> Converter::Run(const J& root) {
 
 namespace {
 
+// Appends the JSON string literal that opens at text[open] (a '"'),
+// escapes included, to *out; returns the index of its closing quote (or
+// of the last character when it is unterminated).
+size_t CopyStringLiteral(std::string_view text, size_t open, std::string* out) {
+  *out += text[open];
+  size_t i = open + 1;
+  for (; i < text.size(); ++i) {
+    *out += text[i];
+    if (text[i] == '\\' && i + 1 < text.size()) {
+      *out += text[++i];
+    } else if (text[i] == '"') {
+      break;
+    }
+  }
+  return i < text.size() ? i : text.size() - 1;
+}
+
 // Kea's parser accepts a comma before a closing bracket (Debian's shipped
 // kea-dhcp4.conf has them once its comments are gone); JSON does not.
 // REQUIRES: `text` has no comments.
@@ -1350,15 +1367,7 @@ std::string DropTrailingCommas(const std::string& text) {
   for (size_t i = 0; i < text.size(); ++i) {
     const char c = text[i];
     if (c == '"') {
-      out += c;
-      for (++i; i < text.size(); ++i) {
-        out += text[i];
-        if (text[i] == '\\' && i + 1 < text.size()) {
-          out += text[++i];
-        } else if (text[i] == '"') {
-          break;
-        }
-      }
+      i = CopyStringLiteral(text, i, &out);
       continue;
     }
     if (c == ',') {
@@ -1381,18 +1390,9 @@ absl::StatusOr<std::string> StripKeaComments(std::string_view std_text) {
   for (size_t i = 0; i < text.size(); ++i) {
     const char c = text[i];
     if (c == '"') {
-      // Copy the string literal, escapes included.
-      out += c;
-      for (++i; i < text.size(); ++i) {
-        out += text[i];
-        if (text[i] == '\\' && i + 1 < text.size()) {
-          out += text[++i];
-        } else if (text[i] == '"') {
-          break;
-        } else if (text[i] == '\n') {
-          ++line;
-        }
-      }
+      const size_t end = CopyStringLiteral(std_text, i, &out);
+      line += std::count(std_text.begin() + i, std_text.begin() + end, '\n');
+      i = end;
       continue;
     }
     if (c == '#' || (c == '/' && i + 1 < text.size() && text[i + 1] == '/')) {

@@ -169,6 +169,8 @@ class Dataplane {
   lease::Seconds Now() const;
 
  private:
+  // Engine time at TSC reading `tsc` (a worker reads the TSC once a cycle).
+  lease::Seconds SecondsAt(uint64_t tsc) const;
   class Worker;
   struct Task;
   explicit Dataplane(DataplaneOptions options);

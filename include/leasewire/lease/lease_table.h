@@ -79,7 +79,11 @@ class LeaseTable {
   }
   bool live(Slot slot) const;
 
-  size_t size() const { return size_; }
+  size_t size() const {
+    size_t n = 0;
+    for (const size_t c : by_state_) n += c;
+    return n;
+  }
   // Changes a record's state; use it instead of writing Lease::state, so
   // that count() stays right.
   void SetState(Lease& lease, LeaseState state) {
@@ -106,14 +110,12 @@ class LeaseTable {
   size_t client_buckets() const { return clients_.size(); }
 
   // Records are allocated this many at a time: 32,768 records of 64
-  // octets fill one 2 MiB huge page.
-  static constexpr uint32_t kRecordsPerChunk = 32768;
+  // octets fill one 2 MiB block.
+  static constexpr uint32_t kChunkShift = 15;
+  static constexpr uint32_t kRecordsPerChunk = uint32_t{1} << kChunkShift;
 
  private:
-  static constexpr uint32_t kChunkShift = 15;
-  static constexpr uint32_t kChunkSize = 1u << kChunkShift;
-  static_assert(kChunkSize == kRecordsPerChunk);
-  static constexpr uint32_t kMask = kChunkSize - 1;
+  static constexpr uint32_t kMask = kRecordsPerChunk - 1;
 
   struct Range {
     uint32_t first;
@@ -133,9 +135,9 @@ class LeaseTable {
   std::vector<uint64_t> live_;  // bit per slot
   std::vector<Slot> free_slots_;
   Slot next_slot_ = 0;
-  size_t size_ = 0;
-  std::array<size_t, 6> by_state_{};  // by LeaseState value (1..5)
-  std::vector<Range> ranges_;         // sorted by first
+  // Live records by LeaseState value (1..5); their sum is size().
+  std::array<size_t, 6> by_state_{};
+  std::vector<Range> ranges_;  // sorted by first
   absl::flat_hash_map<uint32_t, Slot> other_addresses_;
   // The client index: open addressing with linear probing over a
   // power-of-two array of (key hash << 32 | slot) entries, kNoSlot in the
